@@ -1,0 +1,199 @@
+"""Camera-like scenes made from MNIST digits: handwriting on paper under a desk lamp.
+
+Used to make the shipped examples and sample clip, and by tests, benchmarks and the
+evaluation, so that every measurement of the runtime path reads the same kind of frame.
+A scene is a BGR uint8 frame plus the truth: the text and each digit's box.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import cv2
+import numpy as np
+
+FRAME_SHAPE = (480, 640)
+
+
+@dataclass
+class Look:
+    """How the page looks to the camera."""
+
+    paper: tuple[int, int, int] = (235, 238, 240)  # BGR
+    ink: tuple[int, int, int] = (70, 40, 30)       # BGR, a dark blue-black pen
+    light_gradient: float = 0.0   # 0: even; 0.5: one side half as bright
+    shadow: float = 0.0           # depth of a soft shadow across part of the page
+    noise: float = 0.0            # sensor noise, grey levels
+    blur: float = 0.0             # defocus, Gaussian sigma in pixels
+    rotation: float = 0.0         # page rotation, degrees
+    dark_ink: bool = True         # False: light chalk on a dark board
+    jpeg_quality: int | None = None
+
+
+@dataclass
+class Scene:
+    frame: np.ndarray
+    text: str
+    boxes: list[tuple[int, int, int, int]] = field(default_factory=list)
+
+
+def tight(digit: np.ndarray) -> np.ndarray:
+    """The digit's bounding box within its 28x28 image."""
+    ys, xs = np.nonzero(digit > 30)
+    if len(ys) == 0:
+        return digit
+    return digit[ys.min() : ys.max() + 1, xs.min() : xs.max() + 1]
+
+
+def _ink_alpha(digit: np.ndarray, height: int) -> np.ndarray:
+    d = tight(digit)
+    scale = height / d.shape[0]
+    w = max(1, int(round(d.shape[1] * scale)))
+    big = cv2.resize(d, (w, height), interpolation=cv2.INTER_CUBIC).astype(np.float32) / 255.0
+    return np.clip((big - 0.15) / 0.6, 0.0, 1.0)  # crisper edges, like a pen line
+
+
+def render(digits: list[np.ndarray], rng: np.random.Generator, look: Look | None = None,
+           shape: tuple[int, int] = FRAME_SHAPE, height: int | None = None,
+           labels: list[int] | None = None, lines: int = 1) -> Scene:
+    """Write MNIST digits (white on black 28x28) on paper, as one number per line."""
+    look = look or Look()
+    h, w = shape
+    n = len(digits)
+    per_line = int(np.ceil(n / lines)) if n else 0
+    if height is None:
+        height = int(rng.uniform(0.16, 0.3) * h / max(lines, 1))
+        if per_line:
+            height = min(height, int(0.8 * w / (per_line * 0.9 + 0.5)))
+    alpha = np.zeros((h, w), np.float32)
+    boxes, text_lines = [], []
+    line_gap = h / (lines + 1)
+    for li in range(lines):
+        chunk = list(range(li * per_line, min((li + 1) * per_line, n)))
+        if not chunk:
+            continue
+        glyphs = [_ink_alpha(digits[i], int(height * rng.uniform(0.9, 1.1))) for i in chunk]
+        gaps = [int(height * rng.uniform(0.2, 0.45)) for _ in glyphs]
+        total = sum(g.shape[1] for g in glyphs) + sum(gaps[:-1])
+        x = int((w - total) / 2 + rng.uniform(-0.1, 0.1) * max(w - total, 0))
+        cy = int(line_gap * (li + 1) + rng.uniform(-0.05, 0.05) * h)
+        for glyph, gap, i in zip(glyphs, gaps, chunk):
+            gh, gw = glyph.shape
+            y = int(np.clip(cy - gh / 2 + rng.uniform(-0.08, 0.08) * height, 0, h - gh))
+            x = int(np.clip(x, 0, w - gw))
+            region = alpha[y : y + gh, x : x + gw]
+            np.maximum(region, glyph, out=region)
+            boxes.append((x, y, gw, gh))
+            x += gw + gap
+        if labels is not None:
+            text_lines.append("".join(str(labels[i]) for i in chunk))
+    frame = paint(alpha, look, rng)
+    if look.rotation:
+        frame, boxes = _rotate(frame, boxes, look.rotation, look.paper)
+    return Scene(frame, " ".join(text_lines), boxes)
+
+
+def paint(alpha: np.ndarray, look: Look, rng: np.random.Generator) -> np.ndarray:
+    """Ink coverage (H, W) in [0, 1] -> a lit, noisy, blurred BGR photo of the page."""
+    h, w = alpha.shape
+    paper = np.array(look.paper, np.float32)
+    ink = np.array(look.ink, np.float32)
+    if not look.dark_ink:
+        paper, ink = np.array((40, 45, 40), np.float32), np.array((225, 230, 230), np.float32)
+    img = paper * (1 - alpha[..., None]) + ink * alpha[..., None]
+    yy, xx = np.mgrid[0:h, 0:w].astype(np.float32)
+    light = np.ones((h, w), np.float32)
+    if look.light_gradient:
+        angle = rng.uniform(0, 2 * np.pi)
+        t = (np.cos(angle) * xx / w + np.sin(angle) * yy / h)
+        t = (t - t.min()) / max(float(np.ptp(t)), 1e-6)
+        light *= 1.0 - look.light_gradient * t
+    if look.shadow:
+        cx, cy = rng.uniform(0, w), rng.uniform(0, h)
+        angle = rng.uniform(0, np.pi)
+        dist = (xx - cx) * np.cos(angle) + (yy - cy) * np.sin(angle)
+        light *= 1.0 - look.shadow / (1.0 + np.exp(dist / (0.05 * w)))
+    img = img * light[..., None]
+    if look.blur:
+        img = cv2.GaussianBlur(img, (0, 0), look.blur)
+    if look.noise:
+        img = img + rng.normal(0, look.noise, img.shape).astype(np.float32)
+    frame = np.clip(img, 0, 255).astype(np.uint8)
+    if look.jpeg_quality:
+        ok, buf = cv2.imencode(".jpg", frame, [cv2.IMWRITE_JPEG_QUALITY, look.jpeg_quality])
+        frame = cv2.imdecode(buf, cv2.IMREAD_COLOR)
+    return frame
+
+
+def _rotate(frame, boxes, degrees, paper):
+    h, w = frame.shape[:2]
+    m = cv2.getRotationMatrix2D((w / 2, h / 2), degrees, 1.0)
+    out = cv2.warpAffine(frame, m, (w, h), borderMode=cv2.BORDER_REPLICATE)
+    rotated = []
+    for x, y, bw, bh in boxes:
+        pts = np.array([[x, y], [x + bw, y], [x, y + bh], [x + bw, y + bh]], np.float32)
+        p = cv2.transform(pts[None], m)[0]
+        x0, y0 = p.min(0)
+        x1, y1 = p.max(0)
+        rotated.append((int(x0), int(y0), int(x1 - x0), int(y1 - y0)))
+    return out, rotated
+
+
+def random_look(rng: np.random.Generator, hard: bool = False) -> Look:
+    """A plausible desk: tinted paper, a pen, a lamp to one side, a phone or laptop camera."""
+    s = 1.6 if hard else 1.0
+    paper = tuple(int(v) for v in rng.uniform(200, 250) - rng.uniform(0, 25, 3) * s)
+    pen = [(80, 30, 20), (30, 30, 30), (40, 40, 120), (90, 60, 20)][rng.integers(0, 4)]
+    return Look(paper=paper, ink=pen, light_gradient=rng.uniform(0, 0.35 * s),
+                shadow=rng.uniform(0, 0.3 * s) if rng.random() < 0.4 else 0.0,
+                noise=rng.uniform(1, 5 * s), blur=rng.uniform(0, 1.0 * s),
+                rotation=rng.uniform(-4, 4) * s, jpeg_quality=int(rng.uniform(60, 95)))
+
+
+def number_scene(x: np.ndarray, y: np.ndarray, n_digits: int, rng: np.random.Generator,
+                 look: Look | None = None, shape: tuple[int, int] = FRAME_SHAPE,
+                 lines: int = 1) -> Scene:
+    """A scene of `n_digits` random digits drawn from the MNIST images `x`, labels `y`."""
+    idx = rng.choice(len(x), n_digits, replace=False)
+    return render([x[i] for i in idx], rng, look or random_look(rng), shape,
+                  labels=[int(y[i]) for i in idx], lines=lines)
+
+
+def blank_scene(rng: np.random.Generator, look: Look | None = None,
+                shape: tuple[int, int] = FRAME_SHAPE) -> Scene:
+    return Scene(paint(np.zeros(shape, np.float32), look or random_look(rng), rng), "")
+
+
+def clutter_scene(rng: np.random.Generator, look: Look | None = None,
+                  shape: tuple[int, int] = FRAME_SHAPE, kind: str | None = None) -> Scene:
+    """A page with something on it that is not a digit: ruled lines, a box, a blot, specks,
+    a star, a scribble or a word-like squiggle."""
+    h, w = shape
+    alpha = np.zeros(shape, np.uint8)
+    kinds = ("lines", "box", "blot", "specks", "star", "hatch", "squiggle")
+    kind = kind or kinds[rng.integers(0, len(kinds))]
+    cx, cy = int(w * rng.uniform(0.3, 0.7)), int(h * rng.uniform(0.3, 0.7))
+    r = int(h * rng.uniform(0.1, 0.25))
+    t = int(rng.integers(2, 5))
+    if kind == "lines":
+        for yy in range(int(rng.integers(30, 60)), h, int(rng.integers(40, 70))):
+            cv2.line(alpha, (0, yy), (w - 1, yy + int(rng.integers(-3, 4))), 255, t)
+    elif kind == "box":
+        cv2.rectangle(alpha, (cx - r, cy - r), (cx + r, cy + int(r * 0.8)), 255, t)
+    elif kind == "blot":
+        cv2.ellipse(alpha, (cx, cy), (r, int(r * 0.7)), rng.uniform(0, 180), 0, 360, 255, -1)
+    elif kind == "specks":
+        for _ in range(40):
+            cv2.circle(alpha, (int(rng.integers(0, w)), int(rng.integers(0, h))),
+                       int(rng.integers(1, 3)), 255, -1)
+    elif kind == "star":
+        pts = [(cx + r * np.cos(a), cy + r * np.sin(a)) for a in np.linspace(0, 4 * np.pi, 6)]
+        cv2.polylines(alpha, [np.int32(pts)], True, 255, t)
+    elif kind == "hatch":
+        for k in range(-r, r, 8):
+            cv2.line(alpha, (cx + k, cy - r), (cx + k + r // 2, cy + r), 255, t)
+    else:  # squiggle: a cursive-looking wave, wider than any digit
+        xs = np.arange(cx - 2 * r, cx + 2 * r)
+        ys = cy + (r * 0.3 * np.sin(xs / (r * 0.15))).astype(int)
+        cv2.polylines(alpha, [np.int32(np.stack([xs, ys], 1))], False, 255, t)
+    return Scene(paint(alpha.astype(np.float32) / 255.0, look or random_look(rng), rng), "")
