@@ -63,9 +63,17 @@ def to_gray(frame: np.ndarray) -> np.ndarray:
 
 
 def ink_is_dark(gray: np.ndarray) -> bool:
-    """True for dark ink on light paper: the paper (the median) is nearer the bright end."""
-    lo, med, hi = np.percentile(gray[::4, ::4], (2, 50, 98))
-    return med - lo >= hi - med
+    """True for dark ink on light paper. The paper is what a large median filter keeps
+    (it is the majority everywhere); ink is what departs from it strongly, one way or the
+    other. Shadows and gradients shift the median with them, so they don't decide."""
+    h, w = gray.shape
+    f = 4 if min(h, w) >= 64 else 1
+    small = cv2.resize(gray, (max(w // f, 1), max(h // f, 1)), interpolation=cv2.INTER_AREA)
+    paper = cv2.medianBlur(small, max(3, (min(small.shape) // 4) | 1))
+    departure = small.astype(np.int16) - paper.astype(np.int16)
+    darker = np.maximum(-departure - MIN_CONTRAST // 2, 0).sum()
+    lighter = np.maximum(departure - MIN_CONTRAST // 2, 0).sum()
+    return bool(darker >= lighter)
 
 
 def ink_map(gray: np.ndarray, dark_ink: bool | None = None) -> np.ndarray:

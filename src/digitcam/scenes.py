@@ -55,12 +55,19 @@ def _ink_alpha(digit: np.ndarray, height: int) -> np.ndarray:
 
 def render(digits: list[np.ndarray], rng: np.random.Generator, look: Look | None = None,
            shape: tuple[int, int] = FRAME_SHAPE, height: int | None = None,
-           labels: list[int] | None = None, lines: int = 1) -> Scene:
-    """Write MNIST digits (white on black 28x28) on paper, as one number per line."""
+           labels: list[int] | None = None, lines: int | list[int] = 1) -> Scene:
+    """Write MNIST digits (white on black 28x28) on paper, as one number per line.
+
+    lines: the number of lines (digits shared evenly), or each line's digit count."""
     look = look or Look()
     h, w = shape
     n = len(digits)
-    per_line = int(np.ceil(n / lines)) if n else 0
+    if isinstance(lines, int):
+        size = int(np.ceil(n / lines)) if n else 0
+        lines = [min(size, n - i * size) for i in range(lines)]
+    starts = np.cumsum([0, *lines])
+    per_line = max(lines, default=0)
+    lines = len(lines)
     if height is None:
         height = int(rng.uniform(0.16, 0.3) * h / max(lines, 1))
         if per_line:
@@ -69,7 +76,7 @@ def render(digits: list[np.ndarray], rng: np.random.Generator, look: Look | None
     boxes, text_lines = [], []
     line_gap = h / (lines + 1)
     for li in range(lines):
-        chunk = list(range(li * per_line, min((li + 1) * per_line, n)))
+        chunk = list(range(starts[li], starts[li + 1]))
         if not chunk:
             continue
         glyphs = [_ink_alpha(digits[i], int(height * rng.uniform(0.9, 1.1))) for i in chunk]
@@ -152,7 +159,7 @@ def random_look(rng: np.random.Generator, hard: bool = False) -> Look:
 
 def number_scene(x: np.ndarray, y: np.ndarray, n_digits: int, rng: np.random.Generator,
                  look: Look | None = None, shape: tuple[int, int] = FRAME_SHAPE,
-                 lines: int = 1) -> Scene:
+                 lines: int | list[int] = 1) -> Scene:
     """A scene of `n_digits` random digits drawn from the MNIST images `x`, labels `y`."""
     idx = rng.choice(len(x), n_digits, replace=False)
     return render([x[i] for i in idx], rng, look or random_look(rng), shape,
