@@ -84,7 +84,7 @@ def render(digits: list[np.ndarray], rng: np.random.Generator, look: Look | None
         total = sum(g.shape[1] for g in glyphs) + sum(gaps[:-1])
         x = int((w - total) / 2 + rng.uniform(-0.1, 0.1) * max(w - total, 0))
         cy = int(line_gap * (li + 1) + rng.uniform(-0.05, 0.05) * h)
-        for glyph, gap, i in zip(glyphs, gaps, chunk):
+        for glyph, gap in zip(glyphs, gaps):
             gh, gw = glyph.shape
             y = int(np.clip(cy - gh / 2 + rng.uniform(-0.08, 0.08) * height, 0, h - gh))
             x = int(np.clip(x, 0, w - gw))
