@@ -17,14 +17,18 @@ SIZE = 28
 
 def affine(img: np.ndarray, angle: float = 0.0, scale: float = 1.0, shear: float = 0.0,
            tx: float = 0.0, ty: float = 0.0) -> np.ndarray:
-    """Rotate (degrees), scale, shear (x += shear * y) and translate (pixels) about the centre."""
-    c = (SIZE - 1) / 2.0
-    rot = cv2.getRotationMatrix2D((c, c), angle, scale)
+    """Rotate (degrees), scale, shear (x += shear * y) and translate (pixels) about the centre.
+
+    Works on any image size (the digit padded onto a larger canvas, say); 28x28 by default use.
+    """
+    h, w = img.shape[:2]
+    cx, cy = (w - 1) / 2.0, (h - 1) / 2.0
+    rot = cv2.getRotationMatrix2D((cx, cy), angle, scale)
     m = np.vstack([rot, [0, 0, 1]])
-    sh = np.array([[1, shear, -shear * c], [0, 1, 0], [0, 0, 1]], np.float64)
+    sh = np.array([[1, shear, -shear * cy], [0, 1, 0], [0, 0, 1]], np.float64)
     m = (sh @ m)[:2]
     m[:, 2] += (tx, ty)
-    return cv2.warpAffine(img, m, (SIZE, SIZE), flags=cv2.INTER_LINEAR,
+    return cv2.warpAffine(img, m, (w, h), flags=cv2.INTER_LINEAR,
                           borderMode=cv2.BORDER_CONSTANT, borderValue=0)
 
 
@@ -39,13 +43,25 @@ def elastic(img: np.ndarray, alpha: float, sigma: float, rng: np.random.Generato
                      borderMode=cv2.BORDER_CONSTANT, borderValue=0)
 
 
-def stroke(img: np.ndarray, pixels: int) -> np.ndarray:
-    """Thicken (pixels > 0) or thin (pixels < 0) the strokes by grey-level morphology."""
+def stroke(img: np.ndarray, pixels: float) -> np.ndarray:
+    """Thicken (pixels > 0) or thin (pixels < 0) the strokes by grey-level morphology.
+
+    A fractional width blends the two nearest whole-pixel results (0.5: half way to 1 pixel).
+    """
     if pixels == 0:
         return img
-    kernel = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * abs(pixels) + 1,) * 2)
     op = cv2.dilate if pixels > 0 else cv2.erode
-    return op(img, kernel)
+    whole, frac = divmod(abs(pixels), 1.0)
+
+    def by(n: int) -> np.ndarray:
+        if n == 0:
+            return img
+        return op(img, cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * n + 1,) * 2))
+
+    out = by(int(whole))
+    if frac:
+        out = (1.0 - frac) * out + frac * by(int(whole) + 1)
+    return out.astype(img.dtype, copy=False)
 
 
 def gaussian_noise(img: np.ndarray, sigma: float, rng: np.random.Generator) -> np.ndarray:
