@@ -33,7 +33,7 @@ VAL_SIZE = 6000
 DEFAULT_CROP_SHARE = 0.15  # with crops=True for a recipe that has none
 
 
-def _quiet_tensorflow() -> None:
+def quiet_tensorflow() -> None:
     os.environ.setdefault("KERAS_BACKEND", "tensorflow")
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
     os.environ.setdefault("TF_ENABLE_ONEDNN_OPTS", "1")
@@ -133,7 +133,7 @@ def _callbacks(recipe: Recipe, epochs: int, stop_at: float | None, out: Path, re
     return callbacks, best
 
 
-def _batches(x, y, batch_size: int, seed: int, augment: bool, pool=None,
+def mixed_batches(x, y, batch_size: int, seed: int, augment: bool, pool=None,
              crop_share: float = 0.0):
     """Shuffled batches; with `augment`, freshly distorted every epoch, and with a `pool`
     (images, labels) of runtime crops, `crop_share` of each batch replaced by random ones."""
@@ -336,7 +336,7 @@ def train_mnist_model(
     training digits into the batches (default: the recipe's). `callbacks`: extra Keras
     callbacks, run after the built-in ones. Returns the trained Keras model.
     """
-    _quiet_tensorflow()
+    quiet_tensorflow()
     import keras
 
     recipe = RECIPES.get(model)
@@ -366,7 +366,7 @@ def train_mnist_model(
     net = build_model(model)
     net.compile(optimizer=keras.optimizers.Adam(recipe.lr),
                 loss="sparse_categorical_crossentropy", metrics=["accuracy"])
-    batches = _batches(x_tr, y_tr, batch_size, seed, augment, pool, crop_share)
+    batches = mixed_batches(x_tr, y_tr, batch_size, seed, augment, pool, crop_share)
     built_in, best = _callbacks(recipe, epochs, stop_at, out, resume, batches)
     progress = _progress_callback(out)
     net.fit(batches, epochs=epochs, validation_data=(x_val, y_val),
