@@ -1,14 +1,19 @@
 """Frame -> digit crops: find each handwritten digit and make it look like MNIST.
 
 `multi` (default), the robust pipeline:
-  grey -> polarity (dark ink on light paper, or light on dark) -> illumination
-  normalisation (ink contrast against a local estimate of the paper) -> threshold
-  (Otsu with a contrast floor, or the user's) -> connected components, broken strokes
-  merged -> candidates filtered by size, aspect and ink density -> each crop fitted
-  into 20x20 keeping its aspect ratio, stroke width normalised, and placed in 28x28
-  by its centre of mass, as MNIST itself was made.
+  grey -> shrunk to about DETECT_SIDE pixels (digits are found at that scale, cut out at
+  full scale) -> polarity (dark ink on light paper, or light on dark) -> illumination
+  normalisation (ink contrast against a local estimate of the paper: shadows, gradients
+  and tinted paper removed) -> threshold (Otsu with a contrast floor, or the user's, on
+  that contrast) -> connected components, broken strokes merged -> candidates filtered by
+  size, aspect, ink density, holes and outline (boxes, blots, hatching are not digits) ->
+  each crop fitted into 20x20 keeping its aspect ratio, stroke width normalised, and
+  placed in 28x28 by its centre of mass, as MNIST itself was made.
 `roi`, the paper's pipeline kept for comparison: grey, Gaussian blur, binary threshold,
   central 150x150 box squashed to 20x20 and padded to 28x28.
+
+    crops = extract_digits(frame)            # [Crop(image=28x28 uint8, box=(x, y, w, h))]
+    crops = extract_roi(frame, threshold=127)
 """
 
 from __future__ import annotations
@@ -20,13 +25,20 @@ import numpy as np
 
 Box = tuple[int, int, int, int]  # x, y, w, h in frame pixels
 
+DETECT_SIDE = 240        # digits are searched for with the frame's shorter side near this
 MIN_CONTRAST = 40        # ink must be at least this much (0-255) darker than the local paper
-MIN_DIGIT_HEIGHT = 10    # pixels
+MIN_AREA = 6             # pixels at detection scale: smaller components are specks
+MIN_DIGIT_HEIGHT = 10    # pixels at detection scale
 MIN_REL_HEIGHT = 0.4     # a candidate at least this fraction of the tallest digit-like one
-ASPECT_RANGE = (0.05, 1.5)
-DENSITY_RANGE = (0.06, 0.8)
+MAX_COMPONENTS = 300     # a textured scene, not a page: only the largest blobs are kept
+ASPECT_RANGE = (0.05, 2.0)
+BAR_ASPECT = 0.35        # narrower than this: a plain "1", a solid bar, exempt from shape tests
+DENSITY_RANGE = (0.08, 0.62)
+MAX_HOLES = 2            # an 8 has two loops; a star or hatching has many
+MAX_BORDER_COVER = 3.3   # a drawn box covers all four sides of its bounding box (sum, 0-4)
 ROI_SIZE = 150
 ROI_THRESHOLD = 127
+MAX_FRAME_PIXELS = 10_000 * 10_000  # larger frames are refused (ValueError) before any work
 
 
 @dataclass
@@ -36,30 +48,69 @@ class Crop:
 
 
 def to_gray(frame: np.ndarray) -> np.ndarray:
-    """Any camera frame or photo (grey, BGR, BGRA; 8/16-bit or float) -> 2-D uint8 grey."""
+    """Any camera frame or photo -> 2-D uint8 grey, or a ValueError saying what is wrong.
+
+    Grey (H, W) or (H, W, 1), BGR or BGRA (transparent parts become white paper); uint8,
+    uint16, bool, other integers holding 0-255, or float (0-1, or 0-255 when above 1).
+    Empty frames, NaN or inf, other dtypes and frames above MAX_FRAME_PIXELS are refused
+    before any work is done."""
     frame = np.asarray(frame)
-    if frame.dtype == bool:
-        frame = frame.astype(np.uint8) * 255
     if frame.ndim == 3 and frame.shape[2] == 1:
         frame = frame[..., 0]
     if frame.ndim not in (2, 3) or (frame.ndim == 3 and frame.shape[2] not in (3, 4)):
         raise ValueError(f"expected a grey (H, W) or colour (H, W, 3|4) image, got {frame.shape}")
-    if frame.shape[0] < 1 or frame.shape[1] < 1:
+    h, w = frame.shape[:2]
+    if h < 1 or w < 1:
         raise ValueError(f"image is empty (shape {frame.shape})")
+    if h * w > MAX_FRAME_PIXELS:
+        raise ValueError(f"image too large ({w}x{h} pixels, limit {MAX_FRAME_PIXELS}); "
+                         "downscale it first")
+    frame = _as_uint8(frame)
+    if frame.ndim == 2:
+        return frame
+    if frame.shape[2] == 3:
+        return cv2.cvtColor(frame, cv2.COLOR_BGR2GRAY)
+    return _over_white(frame)
+
+
+def _as_uint8(frame: np.ndarray) -> np.ndarray:
+    """Pixel values as contiguous uint8 0-255 (see to_gray for what is accepted)."""
+    kind = frame.dtype.kind
+    if kind not in "biuf":
+        raise ValueError(f"unsupported image dtype {frame.dtype} "
+                         "(use uint8, uint16, bool, integers 0-255 or float)")
+    if not frame.dtype.isnative:
+        frame = frame.astype(frame.dtype.newbyteorder("="))
+    if frame.dtype == np.uint8:
+        return np.ascontiguousarray(frame)
+    if kind == "b":
+        return np.ascontiguousarray(frame, np.uint8) * np.uint8(255)
     if frame.dtype == np.uint16:
-        frame = (frame >> 8).astype(np.uint8)
-    elif frame.dtype.kind == "f":
-        if not np.isfinite(frame).all():
-            raise ValueError("image contains NaN or infinite values")
-        scale = 255.0 if frame.max(initial=0) <= 1.0 else 1.0
-        frame = np.clip(frame * scale, 0, 255).astype(np.uint8)
-    elif frame.dtype != np.uint8:
-        raise ValueError(f"unsupported image dtype {frame.dtype} (use uint8, uint16 or float)")
-    frame = np.ascontiguousarray(frame)
-    if frame.ndim == 3:
-        code = cv2.COLOR_BGR2GRAY if frame.shape[2] == 3 else cv2.COLOR_BGRA2GRAY
-        frame = cv2.cvtColor(frame, code)
-    return frame
+        return np.ascontiguousarray(frame >> 8, np.uint8)
+    lo, hi = frame.min(), frame.max()
+    if kind in "iu":
+        if lo < 0 or hi > 255:
+            raise ValueError(f"integer image values must lie in 0-255 (or be uint16), "
+                             f"got {lo} to {hi}")
+        return np.ascontiguousarray(frame, np.uint8)
+    if not (np.isfinite(lo) and np.isfinite(hi)):
+        raise ValueError("image contains NaN or infinite values")
+    top = 1.0 if hi <= 1.0 else 255.0  # 0-1 images are scaled up; others are taken as 0-255
+    x = np.empty(frame.shape, np.float32)
+    np.clip(frame, 0.0, top, out=x)
+    x *= 255.0 / top
+    np.rint(x, out=x)
+    return x.astype(np.uint8)
+
+
+def _over_white(bgra: np.ndarray) -> np.ndarray:
+    """Grey of a BGRA image laid on white paper: transparent pixels are paper, whatever
+    colour they hide."""
+    gray = cv2.cvtColor(bgra, cv2.COLOR_BGRA2GRAY)
+    alpha = np.ascontiguousarray(bgra[..., 3])
+    if cv2.countNonZero(cv2.bitwise_not(alpha)) == 0:
+        return gray  # fully opaque
+    return cv2.bitwise_not(cv2.multiply(cv2.bitwise_not(gray), alpha, scale=1 / 255))
 
 
 def ink_is_dark(gray: np.ndarray) -> bool:
@@ -76,80 +127,156 @@ def ink_is_dark(gray: np.ndarray) -> bool:
     return bool(darker >= lighter)
 
 
-def ink_map(gray: np.ndarray, dark_ink: bool | None = None) -> np.ndarray:
-    """Ink contrast 0-255 against the local paper brightness: shadows and gradients removed."""
-    if dark_ink is None:
-        dark_ink = ink_is_dark(gray)
-    g = gray if dark_ink else 255 - gray
+def paper_map(g: np.ndarray) -> np.ndarray:
+    """Local paper brightness of `g` (ink dark): a grey closing, which removes the strokes,
+    computed at a quarter of the size and smoothed. Same shape as `g`, uint8."""
     h, w = g.shape
-    # Paper brightness: a grey closing (removes dark strokes) on a quarter-size image.
     f = 4 if min(h, w) >= 64 else 1
     small = cv2.resize(g, (max(w // f, 1), max(h // f, 1)), interpolation=cv2.INTER_AREA)
     k = max(3, (min(small.shape) // 6) | 1)
     kernel = cv2.getStructuringElement(cv2.MORPH_RECT, (k, k))
-    paper = cv2.morphologyEx(small, cv2.MORPH_CLOSE, kernel)
-    paper = cv2.blur(paper, (k, k))
-    paper = cv2.resize(paper, (w, h), interpolation=cv2.INTER_LINEAR).astype(np.float32)
-    paper = np.maximum(paper, g)  # the paper is never darker than what lies on it
-    contrast = (paper - g) / np.maximum(paper, 16.0)
-    return np.clip(contrast * 255.0, 0, 255).astype(np.uint8)
+    paper = cv2.blur(cv2.morphologyEx(small, cv2.MORPH_CLOSE, kernel), (k, k))
+    return cv2.resize(paper, (w, h), interpolation=cv2.INTER_LINEAR)
+
+
+def contrast(paper: np.ndarray, g: np.ndarray) -> np.ndarray:
+    """Ink contrast 0-255: how much darker than the paper around it each pixel is, relative
+    to the paper's brightness (so a shadow does not make ink fainter)."""
+    paper = cv2.max(paper, g)  # the paper is never darker than what lies on it
+    return cv2.divide(cv2.subtract(paper, g), cv2.max(paper, 16), scale=255)
+
+
+def ink_map(gray: np.ndarray, dark_ink: bool | None = None) -> np.ndarray:
+    """Ink contrast 0-255 against the local paper brightness: shadows and gradients removed."""
+    if dark_ink is None:
+        dark_ink = ink_is_dark(gray)
+    g = gray if dark_ink else cv2.bitwise_not(gray)
+    return contrast(paper_map(g), g)
+
+
+def auto_threshold(ink: np.ndarray) -> int:
+    """Otsu's threshold on the ink map, never below MIN_CONTRAST (blank paper stays blank)."""
+    otsu, _ = cv2.threshold(ink, 0, 255, cv2.THRESH_BINARY + cv2.THRESH_OTSU)
+    return max(int(otsu), MIN_CONTRAST)
 
 
 def binarize(ink: np.ndarray, threshold: int | None = None) -> np.ndarray:
-    """Otsu's threshold on the ink map, never below MIN_CONTRAST; or the user's threshold."""
+    """The ink map thresholded: automatically (auto_threshold) or at the user's threshold."""
     if threshold is None:
-        otsu, _ = cv2.threshold(ink, 0, 255, cv2.THRESH_BINARY + cv2.THRESH_OTSU)
-        threshold = max(int(otsu), MIN_CONTRAST)
+        threshold = auto_threshold(ink)
     _, binary = cv2.threshold(ink, threshold, 255, cv2.THRESH_BINARY)
     return binary
 
 
+def _merge_pairs(b: np.ndarray) -> np.ndarray:
+    """(n, n) bool: which boxes (rows x, y, w, h, area) belong to the same digit.
+
+    A stroke broken across (overlapping columns, a small vertical gap), or a small piece of
+    stroke just beside a larger part (a gap under 15% of its height)."""
+    x, y, w, h, area = (b[:, i, None].astype(np.float32) for i in range(5))
+    xt, yt, wt, ht, at = x.T, y.T, w.T, h.T, area.T
+    overlap_x = np.minimum(x + w, xt + wt) - np.maximum(x, xt)
+    overlap_y = np.minimum(y + h, yt + ht) - np.maximum(y, yt)
+    broken = (overlap_x > 0.5 * np.minimum(w, wt)) & (-overlap_y < 0.25 * np.maximum(h, ht))
+    big_h = np.maximum(h, ht)
+    small_h = np.minimum(h, ht)
+    piece = ((small_h < 0.6 * big_h) & (small_h >= 0.25 * big_h)
+             & (np.minimum(area, at) < 0.3 * np.maximum(area, at))
+             & (-overlap_x < 0.15 * big_h) & (overlap_y > 0.5 * small_h))
+    pairs = broken | piece
+    np.fill_diagonal(pairs, False)
+    return pairs
+
+
+def _groups(pairs: np.ndarray) -> list[list[int]]:
+    """Connected groups of a symmetric adjacency matrix (union-find over its edges)."""
+    parent = list(range(len(pairs)))
+
+    def root(i: int) -> int:
+        while parent[i] != i:
+            parent[i] = parent[parent[i]]
+            i = parent[i]
+        return i
+
+    for i, j in zip(*np.nonzero(np.triu(pairs))):
+        parent[root(int(i))] = root(int(j))
+    groups: dict[int, list[int]] = {}
+    for i in range(len(pairs)):
+        groups.setdefault(root(i), []).append(i)
+    return list(groups.values())
+
+
 def _merge_broken(boxes: list[list[int]]) -> list[list[int]]:
-    """Merge boxes that overlap horizontally and nearly touch vertically (a broken stroke)."""
-    merged = True
-    while merged:
-        merged = False
-        for i in range(len(boxes)):
-            for j in range(i + 1, len(boxes)):
-                a, b = boxes[i], boxes[j]
-                overlap_x = min(a[0] + a[2], b[0] + b[2]) - max(a[0], b[0])
-                gap_y = max(a[1], b[1]) - min(a[1] + a[3], b[1] + b[3])
-                if (overlap_x > 0.5 * min(a[2], b[2])
-                        and gap_y < 0.25 * max(a[3], b[3])):
-                    x0, y0 = min(a[0], b[0]), min(a[1], b[1])
-                    x1 = max(a[0] + a[2], b[0] + b[2])
-                    y1 = max(a[1] + a[3], b[1] + b[3])
-                    boxes[i] = [x0, y0, x1 - x0, y1 - y0, a[4] + b[4], *a[5:], *b[5:]]
-                    del boxes[j]
-                    merged = True
-                    break
-            if merged:
-                break
+    """Merge the boxes [x, y, w, h, area, *component ids] of one digit's broken strokes.
+
+    Pairs are tested all at once (vectorised O(n^2)), merged groups tested again until
+    nothing changes; a few rounds at most."""
+    while len(boxes) > 1:
+        groups = _groups(_merge_pairs(np.array([b[:5] for b in boxes], np.int64)))
+        if len(groups) == len(boxes):
+            break
+        merged = []
+        for group in groups:
+            parts = [boxes[i] for i in group]
+            x0 = min(p[0] for p in parts)
+            y0 = min(p[1] for p in parts)
+            x1 = max(p[0] + p[2] for p in parts)
+            y1 = max(p[1] + p[3] for p in parts)
+            ids = [c for p in parts for c in p[5:]]
+            merged.append([x0, y0, x1 - x0, y1 - y0, sum(p[4] for p in parts), *ids])
+        boxes = merged
     return boxes
+
+
+def _holes(mask: np.ndarray) -> int:
+    """Enclosed holes in a component mask, ignoring pinholes under 1.5% of its box."""
+    contours, hierarchy = cv2.findContours(mask, cv2.RETR_CCOMP, cv2.CHAIN_APPROX_SIMPLE)
+    if hierarchy is None:
+        return 0
+    min_area = max(2.0, 0.015 * mask.size)
+    return sum(1 for c, hier in zip(contours, hierarchy[0])
+               if hier[3] >= 0 and cv2.contourArea(c) >= min_area)
+
+
+def _border_cover(mask: np.ndarray) -> float:
+    """How much of the bounding box's four sides the ink runs along (0-4): about 4 for a
+    drawn rectangle, well under 3 for a digit."""
+    h, w = mask.shape
+    by, bx = max(1, round(0.1 * h)), max(1, round(0.1 * w))
+    return float(mask[:by].any(0).mean() + mask[-by:].any(0).mean()
+                 + mask[:, :bx].any(1).mean() + mask[:, -bx:].any(1).mean())
+
+
+def digit_like(mask: np.ndarray, area: int) -> bool:
+    """Shape tests of one candidate (its mask within its box, 0/1 uint8) for a digit."""
+    h, w = mask.shape
+    aspect, density = w / h, area / float(w * h)
+    if not ASPECT_RANGE[0] <= aspect <= ASPECT_RANGE[1]:
+        return False
+    if aspect < BAR_ASPECT:  # a plain "1" is a solid bar
+        return True
+    return (DENSITY_RANGE[0] <= density <= DENSITY_RANGE[1] and _holes(mask) <= MAX_HOLES
+            and _border_cover(mask) <= MAX_BORDER_COVER)
 
 
 def find_digits(binary: np.ndarray) -> tuple[np.ndarray, list[tuple[Box, list[int]]]]:
     """Connected components that look like digits: (labels, [(box, component ids)])."""
     h, w = binary.shape
     n, labels, stats, _ = cv2.connectedComponentsWithStats(binary, connectivity=8)
-    min_area = 12
-    comps = [[*stats[i, :4].tolist(), int(stats[i, 4]), i] for i in range(1, n)
-             if stats[i, 4] >= min_area]
-    if len(comps) > 300:  # a textured scene, not a page: keep the largest blobs only
-        comps = sorted(comps, key=lambda c: -c[4])[:300]
-    groups = _merge_broken(comps)
+    keep = np.nonzero(stats[1:, 4] >= MIN_AREA)[0] + 1
+    if len(keep) > MAX_COMPONENTS:
+        keep = keep[np.argsort(-stats[keep, 4])[:MAX_COMPONENTS]]
+    comps = [[*stats[i, :5].tolist(), int(i)] for i in keep]
     candidates = []
-    for g in groups:
+    for g in _merge_broken(comps):
         x, y, bw, bh, area = g[:5]
         if bh < MIN_DIGIT_HEIGHT or bh > 0.95 * h or bw > 0.95 * w:
             continue
-        aspect, density = bw / bh, area / float(bw * bh)
-        if not ASPECT_RANGE[0] <= aspect <= ASPECT_RANGE[1]:
+        if bw / bh > ASPECT_RANGE[1]:
             continue
-        # A plain "1" is a solid bar: only wider shapes must have a digit's ink density.
-        if aspect > 0.35 and not DENSITY_RANGE[0] <= density <= DENSITY_RANGE[1]:
-            continue
-        candidates.append(((x, y, bw, bh), g[5:]))
+        mask = np.isin(labels[y : y + bh, x : x + bw], g[5:]).astype(np.uint8)
+        if digit_like(mask, area):
+            candidates.append(((x, y, bw, bh), g[5:]))
     if candidates:
         tallest = max(box[3] for box, _ in candidates)
         candidates = [c for c in candidates if c[0][3] >= MIN_REL_HEIGHT * tallest]
@@ -159,7 +286,7 @@ def find_digits(binary: np.ndarray) -> tuple[np.ndarray, list[tuple[Box, list[in
 def _stroke_width(img: np.ndarray) -> float:
     """Mean stroke width in pixels of a grey digit image: 2 * area / perimeter."""
     mask = (img > 127).astype(np.uint8)
-    area = float(mask.sum())
+    area = float(cv2.countNonZero(mask))
     if area == 0:
         return 0.0
     contours, _ = cv2.findContours(mask, cv2.RETR_LIST, cv2.CHAIN_APPROX_NONE)
@@ -191,29 +318,80 @@ def mnist_normalize(digit: np.ndarray) -> np.ndarray:
                           borderMode=cv2.BORDER_CONSTANT, borderValue=0)
 
 
-def _crop_ink(ink: np.ndarray, labels: np.ndarray, box: Box, ids: list[int]) -> np.ndarray:
-    """The digit's ink inside its box, other components masked out, contrast stretched."""
+@dataclass
+class _Page:
+    """One frame prepared for cutting out digits at full scale."""
+
+    g: np.ndarray       # full-scale grey, ink dark
+    paper: np.ndarray   # paper brightness at detection scale
+    labels: np.ndarray  # component labels at detection scale
+    scale: int          # full-scale pixels per detection-scale pixel
+
+
+def _peak(ink: np.ndarray) -> float:
+    """The 90th percentile of the inked pixels: full-strength ink, robust to a few spikes."""
+    lit = ink[ink > 0]
+    if lit.size == 0:
+        return 1.0
+    k = int(0.9 * (lit.size - 1))
+    return float(np.partition(lit, k)[k])
+
+
+def _cut(page: _Page, box: Box, ids: list[int], threshold: int) -> tuple[np.ndarray, Box]:
+    """The digit's ink at full scale, other components masked out, contrast stretched and
+    cropped tight: (grey crop with bright ink, box in frame pixels)."""
     x, y, w, h = box
-    pad = 2
-    x0, y0 = max(x - pad, 0), max(y - pad, 0)
-    x1, y1 = min(x + w + pad, ink.shape[1]), min(y + h + pad, ink.shape[0])
-    mask = np.isin(labels[y0:y1, x0:x1], ids).astype(np.uint8)
+    f, (fh, fw) = page.scale, page.g.shape
+    x0, y0 = max(x - 1, 0), max(y - 1, 0)
+    x1, y1 = min(x + w + 1, page.labels.shape[1]), min(y + h + 1, page.labels.shape[0])
+    size = (min(x1 * f, fw) - x0 * f, min(y1 * f, fh) - y0 * f)
+    lut = np.zeros(int(page.labels.max()) + 1, np.uint8)
+    lut[ids] = 255
+    mask = lut[page.labels[y0:y1, x0:x1]]
+    g = page.g[y0 * f : y0 * f + size[1], x0 * f : x0 * f + size[0]]
+    paper = page.paper[y0:y1, x0:x1]
+    if f > 1:
+        mask = cv2.resize(mask, size, interpolation=cv2.INTER_LINEAR)
+        paper = cv2.resize(paper, size, interpolation=cv2.INTER_LINEAR)
     mask = cv2.dilate(mask, np.ones((3, 3), np.uint8))  # keep the soft edges of the strokes
-    crop = ink[y0:y1, x0:x1].astype(np.float32) * mask
-    crop = crop[y - y0 : y - y0 + h, x - x0 : x - x0 + w]
-    peak = np.percentile(crop[crop > 0], 90) if (crop > 0).any() else 1.0
-    return np.clip(crop * (255.0 / max(peak, 1.0)), 0, 255).astype(np.uint8)
+    ink = cv2.min(contrast(paper, g), mask)
+    bx, by, bw, bh = cv2.boundingRect(cv2.threshold(ink, threshold, 255, cv2.THRESH_BINARY)[1])
+    if bw == 0 or bh == 0:
+        bx, by, bw, bh = 0, 0, ink.shape[1], ink.shape[0]
+    ink = ink[by : by + bh, bx : bx + bw]
+    crop = cv2.convertScaleAbs(ink, alpha=255.0 / max(_peak(ink), 1.0))
+    return crop, (x0 * f + bx, y0 * f + by, bw, bh)
+
+
+def detection_scale(shape: tuple[int, ...]) -> int:
+    """Whole-number shrink factor that brings the frame's shorter side near DETECT_SIDE."""
+    return max(1, min(shape[:2]) // DETECT_SIDE)
 
 
 def extract_digits(frame: np.ndarray, threshold: int | None = None) -> list[Crop]:
-    """Every digit-like object in a frame, MNIST-normalised, in no particular order."""
+    """Every digit-like object in a frame, MNIST-normalised, in no particular order.
+
+    `threshold` (0-255) replaces the automatic threshold on the ink contrast map."""
     gray = to_gray(frame)
-    ink = ink_map(gray)
+    f = detection_scale(gray.shape)
+    h, w = gray.shape
+    small = gray if f == 1 else cv2.resize(gray, (w // f, h // f), interpolation=cv2.INTER_AREA)
+    dark = ink_is_dark(small)
+    if not dark:
+        gray, small = cv2.bitwise_not(gray), cv2.bitwise_not(small)
+    paper = paper_map(small)
+    ink = contrast(paper, small)
+    if threshold is None:
+        threshold = auto_threshold(ink)
     binary = binarize(ink, threshold)
     binary = cv2.morphologyEx(binary, cv2.MORPH_CLOSE, np.ones((3, 3), np.uint8))
     labels, candidates = find_digits(binary)
-    return [Crop(mnist_normalize(_crop_ink(ink, labels, box, ids)), box)
-            for box, ids in candidates]
+    page = _Page(gray, paper, labels, f)
+    crops = []
+    for box, ids in candidates:
+        image, full_box = _cut(page, box, ids, threshold)
+        crops.append(Crop(mnist_normalize(image), full_box))
+    return crops
 
 
 def roi_box(shape: tuple[int, ...], size: int = ROI_SIZE) -> Box:
