@@ -60,6 +60,18 @@ def render(digits: list[np.ndarray], rng: np.random.Generator, look: Look | None
 
     lines: the number of lines (digits shared evenly), or each line's digit count."""
     look = look or Look()
+    alpha, boxes, text = layout(digits, rng, shape, height, labels, lines)
+    frame = paint(alpha, look, rng)
+    if look.rotation:
+        frame, boxes = _rotate(frame, boxes, look.rotation, look.paper)
+    return Scene(frame, text, boxes)
+
+
+def layout(digits: list[np.ndarray], rng: np.random.Generator,
+           shape: tuple[int, int] = FRAME_SHAPE, height: int | None = None,
+           labels: list[int] | None = None, lines: int | list[int] = 1,
+           ) -> tuple[np.ndarray, list[tuple[int, int, int, int]], str]:
+    """Where the ink goes: (coverage (H, W) in [0, 1], each digit's box, the text)."""
     h, w = shape
     n = len(digits)
     if isinstance(lines, int):
@@ -94,14 +106,15 @@ def render(digits: list[np.ndarray], rng: np.random.Generator, look: Look | None
             x += gw + gap
         if labels is not None:
             text_lines.append("".join(str(labels[i]) for i in chunk))
-    frame = paint(alpha, look, rng)
-    if look.rotation:
-        frame, boxes = _rotate(frame, boxes, look.rotation, look.paper)
-    return Scene(frame, " ".join(text_lines), boxes)
+    return alpha, boxes, " ".join(text_lines)
 
 
-def paint(alpha: np.ndarray, look: Look, rng: np.random.Generator) -> np.ndarray:
-    """Ink coverage (H, W) in [0, 1] -> a lit, noisy, blurred BGR photo of the page."""
+def paint(alpha: np.ndarray, look: Look, rng: np.random.Generator,
+          noise_rng: np.random.Generator | None = None) -> np.ndarray:
+    """Ink coverage (H, W) in [0, 1] -> a lit, noisy, blurred BGR photo of the page.
+
+    The lighting is drawn from `rng`, the sensor noise from `noise_rng` (default `rng`):
+    a video keeps one page's lighting and draws fresh noise for every frame."""
     h, w = alpha.shape
     paper = np.array(look.paper, np.float32)
     ink = np.array(look.ink, np.float32)
@@ -124,7 +137,8 @@ def paint(alpha: np.ndarray, look: Look, rng: np.random.Generator) -> np.ndarray
     if look.blur:
         img = cv2.GaussianBlur(img, (0, 0), look.blur)
     if look.noise:
-        img = img + rng.normal(0, look.noise, img.shape).astype(np.float32)
+        noise_rng = noise_rng or rng
+        img = img + noise_rng.normal(0, look.noise, img.shape).astype(np.float32)
     frame = np.clip(img, 0, 255).astype(np.uint8)
     if look.jpeg_quality:
         ok, buf = cv2.imencode(".jpg", frame, [cv2.IMWRITE_JPEG_QUALITY, look.jpeg_quality])
@@ -204,3 +218,53 @@ def clutter_scene(rng: np.random.Generator, look: Look | None = None,
         ys = cy + (r * 0.3 * np.sin(xs / (r * 0.15))).astype(int)
         cv2.polylines(alpha, [np.int32(np.stack([xs, ys], 1))], False, 255, t)
     return Scene(paint(alpha.astype(np.float32) / 255.0, look or random_look(rng), rng), "")
+
+
+def _camera_motion(i: int, fps: float, shape: tuple[int, int], rng_phase: np.ndarray,
+                   rotation: float) -> np.ndarray:
+    """A hand-held camera: slow sway of a few pixels, a little turn and zoom, frame `i`."""
+    h, w = shape
+    t = i / fps
+    p = rng_phase
+    dx = 0.012 * w * np.sin(2 * np.pi * t / 2.7 + p[0])
+    dy = 0.012 * h * np.sin(2 * np.pi * t / 3.3 + p[1])
+    angle = rotation + 1.5 * np.sin(2 * np.pi * t / 4.1 + p[2])
+    zoom = 1.0 + 0.03 * np.sin(2 * np.pi * t / 5.0 + p[3])
+    m = cv2.getRotationMatrix2D((w / 2, h / 2), angle, zoom)
+    m[:, 2] += (dx, dy)
+    return m
+
+
+def _moved_boxes(boxes, m: np.ndarray, shape: tuple[int, int]):
+    h, w = shape
+    out = []
+    for x, y, bw, bh in boxes:
+        pts = np.array([[x, y], [x + bw, y], [x, y + bh], [x + bw, y + bh]], np.float32)
+        p = cv2.transform(pts[None], m)[0]
+        x0, y0 = np.clip(p.min(0), 0, (w - 1, h - 1))
+        x1, y1 = np.clip(p.max(0), 0, (w - 1, h - 1))
+        out.append((int(x0), int(y0), int(x1 - x0), int(y1 - y0)))
+    return out
+
+
+def clip(x: np.ndarray, y: np.ndarray, rng: np.random.Generator,
+         shots: tuple[int, ...] = (1, 3, 0, 4, 2, 5), frames_per_shot: int = 30,
+         fps: float = 15.0, shape: tuple[int, int] = FRAME_SHAPE, hard: bool = False):
+    """A hand-held video of pages, one per shot: each shows a number of `shots[k]` random
+    MNIST digits from `x`, `y` (0: a blank page). Yields a Scene per frame, truth included.
+
+    Within a shot the page and its lighting stay, the camera sways, turns and zooms a
+    little and every frame has fresh sensor noise; shots are cut like a page swapped."""
+    for n in shots:
+        look = random_look(rng, hard)
+        idx = rng.choice(len(x), n, replace=False) if n else []
+        alpha, boxes, text = layout([x[i] for i in idx], rng, shape,
+                                    labels=[int(y[i]) for i in idx])
+        light_seed = int(rng.integers(2**31))
+        phase = rng.uniform(0, 2 * np.pi, 4)
+        rotation, look.rotation = look.rotation, 0.0
+        for i in range(frames_per_shot):
+            m = _camera_motion(i, fps, shape, phase, rotation)
+            moved = cv2.warpAffine(alpha, m, (shape[1], shape[0]), flags=cv2.INTER_LINEAR)
+            frame = paint(moved, look, np.random.default_rng(light_seed), noise_rng=rng)
+            yield Scene(frame, text, _moved_boxes(boxes, m, shape))
