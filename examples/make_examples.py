@@ -41,7 +41,8 @@ def main() -> None:
     for stem, (lines, look) in EXAMPLES.items():
         labels = [int(c) for line in lines for c in line]
         digits = [x_test[rng.choice(by_label[d])] for d in labels]
-        scene = render(digits, rng, look, labels=labels, lines=[len(line) for line in lines])
+        scene = render(digits, rng, look, height=120 // len(lines) + 30, labels=labels,
+                       lines=[len(line) for line in lines])
         path = HERE / f"{stem}.jpg"
         cv2.imwrite(str(path), scene.frame, [cv2.IMWRITE_JPEG_QUALITY, 90])
         print(f"{path}: {scene.text}")

@@ -82,8 +82,8 @@ def layout(digits: list[np.ndarray], rng: np.random.Generator,
     lines = len(lines)
     if height is None:
         height = int(rng.uniform(0.16, 0.3) * h / max(lines, 1))
-        if per_line:
-            height = min(height, int(0.8 * w / (per_line * 0.9 + 0.5)))
+    if per_line:  # the longest line must fit across the page
+        height = min(height, int(0.8 * w / (per_line * 0.9 + 0.5)))
     alpha = np.zeros((h, w), np.float32)
     boxes, text_lines = [], []
     line_gap = h / (lines + 1)
