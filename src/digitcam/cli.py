@@ -22,7 +22,7 @@ from . import __version__
 
 # Modules that register more subcommands with @command when imported. Keep their
 # top level light (no TensorFlow, FastAPI or matplotlib): `digitcam --help` imports them all.
-FRONT_ENDS: tuple[str, ...] = ("digitcam.web", "digitcam.finetune")
+FRONT_ENDS: tuple[str, ...] = ("digitcam.web", "digitcam.finetune", "digitcam.evaluate")
 
 COMMANDS: dict[str, tuple[Callable[[argparse.ArgumentParser], None], str]] = {}
 
@@ -37,15 +37,15 @@ def command(name: str, help: str):
     return register
 
 
-def add_model_options(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--model", default=None,
+def add_model_options(p: argparse.ArgumentParser, several: bool = False) -> None:
+    p.add_argument("--model", default=None, action="append" if several else "store",
                    help="shipped model name (cnn, mlp, ...) or path to an .onnx file "
-                        "(default: the shipped cnn)")
+                        "(default: the shipped cnn)" + ("; repeat to compare" if several else ""))
 
 
-def add_reading_options(p: argparse.ArgumentParser) -> None:
-    """Options of the recogniser shared by every front end."""
-    add_model_options(p)
+def add_reading_options(p: argparse.ArgumentParser, several_models: bool = False) -> None:
+    """Options of the recogniser shared by every front end (--model repeatable if asked)."""
+    add_model_options(p, several_models)
     p.add_argument("--mode", choices=("multi", "roi"), default="multi",
                    help="multi: every digit in view (default); roi: the paper's central box")
     p.add_argument("--threshold", default="auto",

@@ -1,0 +1,71 @@
+"""`digitcam evaluate`: the paper's analysis, a robustness study and your own handwriting.
+
+    digitcam evaluate --out report/                      # the shipped model on MNIST's test set
+    digitcam evaluate --model mlp --model cnn            # models side by side
+    digitcam evaluate --dataset my_digits/ --out mine/   # my_digits/0/*.png ... my_digits/9/*.png
+
+Writes metrics.json, one PNG per figure and a self-contained report.html. Needs the evaluate
+extra (scikit-learn, matplotlib); this module stays light: they are imported when it runs.
+"""
+
+from __future__ import annotations
+
+import argparse
+
+from ..cli import add_reading_options, command
+
+ROBUST_DIGITS = 1000   # per severity level, 28x28 inputs
+ROBUST_FRAMES = 100    # per severity level, camera frames through Recognizer.read
+EXTRA_MODULES = ("sklearn", "matplotlib")
+
+
+def _count(value: str, minimum: int = 0) -> int:
+    try:
+        n = int(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number, got {value!r}") from None
+    if n < minimum:
+        raise argparse.ArgumentTypeError(f"expected {minimum} or more, got {n}")
+    return n
+
+
+def _positive(value: str) -> int:
+    return _count(value, 1)
+
+
+@command("evaluate", "measure a model: the paper's analyses, robustness, your own digits "
+                     "(needs the evaluate extra)")
+def _evaluate_args(p: argparse.ArgumentParser) -> None:
+    add_reading_options(p, several_models=True)
+    p.add_argument("--dataset", default="mnist", metavar="mnist|DIR",
+                   help="mnist: the MNIST test set (default); DIR: your own digits as "
+                        "DIR/0/*.png ... DIR/9/*.png, photos or scans of any size, read like "
+                        "`digitcam predict` reads them")
+    p.add_argument("--data-dir", default=None, help="folder of the MNIST .gz files "
+                   "(default: $DIGITCAM_DATA, else the user cache; downloaded if missing)")
+    p.add_argument("--out", default="report", metavar="DIR",
+                   help="where to write metrics.json, the PNG figures and report.html "
+                        "(default: report)")
+    p.add_argument("--limit", type=_positive, default=None, metavar="N",
+                   help="only the first N samples (quick runs; a folder's classes are "
+                        "taken in turn)")
+    p.add_argument("--robust-digits", type=_count, default=ROBUST_DIGITS, metavar="N",
+                   help=f"test digits per severity level as 28x28 inputs (default {ROBUST_DIGITS})")
+    p.add_argument("--robust-frames", type=_count, default=ROBUST_FRAMES, metavar="N",
+                   help="test digits per severity level as camera frames through the full "
+                        f"pipeline (default {ROBUST_FRAMES})")
+    p.add_argument("--no-robustness", action="store_true",
+                   help="skip the robustness study (it is only run on MNIST)")
+    p.add_argument("--seed", type=int, default=0, help="random seed of the robustness study")
+    p.set_defaults(handler=_evaluate)
+
+
+def _evaluate(args: argparse.Namespace) -> int:
+    try:
+        from .run import evaluate
+    except ImportError as e:
+        if e.name and e.name.split(".")[0] in EXTRA_MODULES:
+            raise SystemExit(f"digitcam: evaluate needs {e.name.split('.')[0]}: "
+                             "pip install 'digitcam[evaluate]'") from None
+        raise
+    return evaluate(args)
