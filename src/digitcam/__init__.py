@@ -7,7 +7,13 @@ every front end uses. Importing digitcam never imports TensorFlow.
 
 from __future__ import annotations
 
+import os
+
 __version__ = "0.1.0"
+
+# OpenCV's ceiling on decoded image size, read once when cv2 loads: a decompression bomb
+# in any format is refused (digitcam.images reads the common formats' headers first).
+os.environ.setdefault("OPENCV_IO_MAX_IMAGE_PIXELS", "40000000")  # = images.MAX_PIXELS
 
 from .classify import predict_digit, predict_proba
 from .data import load_mnist_data
