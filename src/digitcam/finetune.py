@@ -132,6 +132,12 @@ def _import_keras():
     return keras
 
 
+def _card(onnx_path: Path) -> dict:
+    from .classify import load_card
+
+    return load_card(onnx_path)
+
+
 def _accuracy(onnx_path: Path, x: np.ndarray, y: np.ndarray) -> float | None:
     from .train import onnx_accuracy
 
@@ -171,8 +177,13 @@ def finetune_model(dataset: str | os.PathLike, model: str | os.PathLike | None =
     mix = np.random.default_rng(seed).choice(len(x_mnist), min(mnist_mix, len(x_mnist)),
                                              replace=False)
     pool = (to_input(x_user[train_idx]), y_user[train_idx])
+    # The user's few samples are always distorted; MNIST only if the base model was trained
+    # on distorted digits (the paper's MLP was not, and would drift away from its optimum).
+    base_card = _card(base_onnx)
+    augment_mnist = bool(base_card.get("training", {}).get("augment", True))
     batches = mixed_batches(to_input(x_mnist[mix]), y_mnist[mix], BATCH_SIZE, seed,
-                            augment=True, pool=pool, crop_share=USER_SHARE)
+                            augment=augment_mnist, pool=pool, crop_share=USER_SHARE,
+                            augment_pool=True)
     net.fit(batches, epochs=epochs, verbose=verbose)
     onnx_path = write_outputs(net, out, pool[0])
     after = {"user_heldout": _accuracy(onnx_path, x_user[held_idx], y_user[held_idx]),
@@ -182,11 +193,10 @@ def finetune_model(dataset: str | os.PathLike, model: str | os.PathLike | None =
         "per_digit": {str(d): int((y_user == d).sum()) for d in range(10)},
         "train_samples": len(train_idx), "heldout_samples": len(held_idx),
         "skipped": samples.skipped, "epochs": epochs, "mnist_mix": len(mix),
-        "user_share": USER_SHARE, "learning_rate": LEARNING_RATE, "seed": seed,
+        "user_share": USER_SHARE, "augment_mnist": augment_mnist,
+        "learning_rate": LEARNING_RATE, "seed": seed,
         "before": before, "after": after,
     }
-    base_card = json.loads(base_onnx.with_suffix(".json").read_text()) \
-        if base_onnx.with_suffix(".json").exists() else {}
     training = {"architecture": base_card.get("architecture", net.name),
                 "finetuned_from": base_card.get("name", base_onnx.stem)}
     accuracy = {"test": round(after["mnist_test"], 5), "test_samples": len(y_test),

@@ -124,9 +124,10 @@ def _callbacks(recipe: Recipe, epochs: int, stop_at: float | None, out: Path, re
     best = BestWeights()
     callbacks = [
         keras.callbacks.BackupAndRestore(str(out.with_name(out.name + ".backup"))),
-        keras.callbacks.CSVLogger(str(out.with_name(out.name + ".log.csv")), append=resume),
         SyncEpoch(),
         schedule,
+        # After the scheduler, so that each row of the log has the epoch's learning rate.
+        keras.callbacks.CSVLogger(str(out.with_name(out.name + ".log.csv")), append=resume),
         best,
         StopAtAccuracy(),
     ]
@@ -134,9 +135,10 @@ def _callbacks(recipe: Recipe, epochs: int, stop_at: float | None, out: Path, re
 
 
 def mixed_batches(x, y, batch_size: int, seed: int, augment: bool, pool=None,
-             crop_share: float = 0.0):
+                  crop_share: float = 0.0, augment_pool: bool | None = None):
     """Shuffled batches; with `augment`, freshly distorted every epoch, and with a `pool`
-    (images, labels) of runtime crops, `crop_share` of each batch replaced by random ones."""
+    (images, labels) of runtime crops, `crop_share` of each batch replaced by random ones.
+    `augment_pool` (default: `augment`) distorts the pool's samples, whatever `augment` says."""
     import keras
 
     from .transforms import augment_batch
@@ -157,12 +159,15 @@ def mixed_batches(x, y, batch_size: int, seed: int, augment: bool, pool=None,
             idx = self.order[i * batch_size : (i + 1) * batch_size]
             xb, yb = x[idx], y[idx]
             rng = np.random.default_rng((seed, self.epoch, i))
+            swap = np.zeros(0, int)
             if pool is not None and crop_share > 0:
                 swap = np.flatnonzero(rng.random(len(idx)) < crop_share)
                 pick = rng.integers(0, len(pool[0]), len(swap))
                 xb[swap], yb[swap] = pool[0][pick], pool[1][pick]
             if augment:
                 xb = augment_batch(xb, rng)
+            elif augment_pool and len(swap):
+                xb[swap] = augment_batch(xb[swap], rng)
             return xb, yb
 
         def on_epoch_end(self):
