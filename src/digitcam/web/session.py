@@ -107,7 +107,7 @@ class Session:
             changes = {k: v for k, v in message.items() if k != "type"}
             settings = self.settings.updated(changes, self.models)
             recognizer = settings.recognizer(self.models)
-        except ValueError as e:  # json.JSONDecodeError is a ValueError
+        except (ValueError, RecursionError) as e:  # bad JSON, or nested too deeply to parse
             await self.send({"type": "error", "error": str(e)})
             return
         self.settings, self.recognizer = settings, recognizer
