@@ -115,3 +115,26 @@ def test_opencv_limit_guards_formats_not_parsed_here(tmp_path):
     result = digitcam("predict", "--json", "--model", MODEL, str(path))
     assert result.returncode == 1
     assert "too large" in json.loads(result.stdout)["error"]
+
+
+@pytest.mark.slow
+def test_evaluate_dataset_lists_bad_files_and_reads_the_rest(tmp_path):
+    pytest.importorskip("sklearn")
+    pytest.importorskip("matplotlib")
+    root, out = tmp_path / "digits", tmp_path / "report"
+    corpus = build_corpus(root / "4")  # every kind of file, in the folder of the fours
+    for digit in "17":
+        (root / digit).mkdir()
+        (root / digit / f"{digit}.png").write_bytes(encode(page(digit), ".png"))
+    listed = [c for c in corpus if c.path.is_symlink() or c.path.exists()]
+    bad = sorted((str(c.path), c.error) for c in listed if c.error)
+    result = digitcam("evaluate", "--model", MODEL, "--dataset", str(root), "--out", str(out))
+    assert result.returncode == 1 and "Traceback" not in result.stderr
+    metrics = json.loads((out / "metrics.json").read_text())
+    unreadable = sorted((u["path"], u["error"]) for u in metrics["unreadable"])
+    assert [p for p, _ in unreadable] == [p for p, _ in bad]
+    for (path, error), (_, pattern) in zip(unreadable, bad):
+        assert re.search(pattern, error), (path, error)
+        assert f"digitcam: {path}: {error}" in result.stderr.splitlines()
+    assert metrics["dataset"]["samples"] == len(listed) - len(bad) + 2
+    assert all(Path(p).name in (out / "report.html").read_text() for p, _ in bad)
