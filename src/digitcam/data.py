@@ -9,10 +9,12 @@ and only then renamed into place. A directory that already holds good files is o
 
 from __future__ import annotations
 
+import contextlib
 import gzip
 import hashlib
 import os
 import tempfile
+import time
 import urllib.error
 import urllib.request
 from pathlib import Path
@@ -44,6 +46,7 @@ TRAIN_IMAGES, TRAIN_LABELS, TEST_IMAGES, TEST_LABELS = FILES
 IDX_MAGIC = {0x00000801: 1, 0x00000803: 3}  # magic number -> number of dimensions (uint8 data)
 DOWNLOAD_TIMEOUT_S = 30
 MAX_DOWNLOAD_BYTES = 64 * 1024 * 1024
+STALE_PART_S = 10 * 60  # a temporary download untouched this long was left by a killed run
 
 
 class DataError(RuntimeError):
@@ -137,6 +140,15 @@ def _download(url: str, dest: Path, name: str) -> None:
         tmp.unlink(missing_ok=True)
 
 
+def _remove_stale_parts(directory: Path, name: str) -> None:
+    """Temporary files of `name` left by a killed download (a live one is written to at
+    least every DOWNLOAD_TIMEOUT_S, so an old one has no writer)."""
+    for part in directory.glob(f".{name}.*.part"):
+        with contextlib.suppress(OSError):
+            if time.time() - part.stat().st_mtime > STALE_PART_S:
+                part.unlink()
+
+
 def fetch_file(name: str, data_dir: Path, download: bool = True) -> bytes:
     """Decompressed, verified content of one MNIST file, downloading it if needed."""
     path = data_dir / name
@@ -152,6 +164,7 @@ def fetch_file(name: str, data_dir: Path, download: bool = True) -> bytes:
     if not os.access(data_dir, os.W_OK):
         raise DataError(f"{path} is missing and {data_dir} is not writable; "
                         f"point --data-dir / ${ENV_DATA_DIR} at a folder with the MNIST files")
+    _remove_stale_parts(data_dir, name)
     errors = []
     for base in mirrors():
         try:
