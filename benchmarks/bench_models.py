@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import argparse
 import os
-import time
+import timeit
 from pathlib import Path
 
 import numpy as np
@@ -26,6 +26,7 @@ from digitcam.crops import iou
 from digitcam.data import load_mnist_data
 from digitcam.recognizer import Recognizer
 from digitcam.scenes import Scene, number_scene
+from digitcam.train import onnx_accuracy
 
 BATCH = 32
 EXTRA = (Path("runs/deep.onnx"), Path("runs/ensemble.onnx"))
@@ -40,17 +41,8 @@ ANCHORS = [  # published single models and committees on the MNIST test set
 def timings(fn, repeats: int) -> tuple[float, float]:
     """(fastest, median) seconds of `fn()` over `repeats` runs after a warm-up."""
     fn()
-    times = []
-    for _ in range(repeats):
-        t = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - t)
+    times = timeit.repeat(fn, number=1, repeat=repeats)
     return min(times), float(np.median(times))
-
-
-def test_accuracy(clf: Classifier, x: np.ndarray, y: np.ndarray) -> float:
-    probs = np.concatenate([clf.predict_proba(x[i : i + 1000]) for i in range(0, len(x), 1000)])
-    return float((probs.argmax(1) == y).mean())
 
 
 def make_scenes(x: np.ndarray, y: np.ndarray, count: int, seed: int = 0) -> list[Scene]:
@@ -90,7 +82,7 @@ def bench(model: Path, x, y, scenes, repeats: int) -> dict:
     training = card.get("training", {})
     return {
         "name": model.stem, "parameters": card.get("parameters"),
-        "test": test_accuracy(clf, x, y), "card_test": card.get("accuracy", {}).get("test"),
+        "test": onnx_accuracy(model, x, y), "card_test": card.get("accuracy", {}).get("test"),
         "validation": card.get("accuracy", {}).get("validation"),
         "train_s": training.get("seconds"), "epochs": training.get("epochs_run"),
         "ms_batched": 1e3 * fast / BATCH, "ms_batched_median": 1e3 * median / BATCH,
