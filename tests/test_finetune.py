@@ -11,25 +11,9 @@ import pytest
 from digitcam.classify import ModelError
 from digitcam.cli import main
 from digitcam.finetune import keras_weights, load_user_samples, sample_crop, split_holdout
+from digitcam.handwriting import other_hand
 
-FONTS = (cv2.FONT_HERSHEY_SCRIPT_SIMPLEX, cv2.FONT_HERSHEY_SCRIPT_COMPLEX | cv2.FONT_ITALIC)
 PER_DIGIT = 14
-CANVAS = 120
-
-
-def slanted_digit(digit: int, rng: np.random.Generator) -> np.ndarray:
-    """A photo-like BGR image of one digit in a thick, strongly slanted Hershey script pen:
-    nothing like MNIST's upright ballpoint strokes."""
-    page = np.full((CANVAS, CANVAS), int(rng.integers(215, 250)), np.uint8)
-    font = FONTS[rng.integers(0, len(FONTS))]
-    scale, thick = rng.uniform(2.2, 2.8), int(rng.integers(6, 10))
-    (w, h), _ = cv2.getTextSize(str(digit), font, scale, thick)
-    cv2.putText(page, str(digit), ((CANVAS - w) // 2, (CANVAS + h) // 2), font, scale,
-                int(rng.integers(20, 60)), thick, cv2.LINE_AA)
-    shear = rng.uniform(0.5, 0.7)
-    page = cv2.warpAffine(page, np.float32([[1, -shear, shear * CANVAS / 2], [0, 1, 0]]),
-                          (CANVAS, CANVAS), borderMode=cv2.BORDER_REPLICATE)
-    return cv2.cvtColor(page, cv2.COLOR_GRAY2BGR)
 
 
 @pytest.fixture(scope="module")
@@ -39,7 +23,7 @@ def dataset(tmp_path_factory):
     for digit in range(10):
         (root / str(digit)).mkdir()
         for k in range(PER_DIGIT):
-            cv2.imwrite(str(root / str(digit) / f"{k}.png"), slanted_digit(digit, rng))
+            cv2.imwrite(str(root / str(digit) / f"{k}.png"), other_hand(digit, rng))
     (root / "3" / "notes.txt").write_text("not an image: ignored")
     cv2.imwrite(str(root / "4" / "blank.png"), np.full((60, 60, 3), 230, np.uint8))
     (root / "5" / "broken.png").write_bytes(b"\x89PNG\r\n\x1a\n broken")
