@@ -96,10 +96,8 @@ def _callbacks(recipe: Recipe, epochs: int, stop_at: float | None, out: Path, re
             self.best = -1.0
             if resume and self.state_path.exists():
                 self.best = json.loads(self.state_path.read_text())["val_accuracy"]
-            self.epochs_run = 0
 
         def on_epoch_end(self, epoch, logs=None):
-            self.epochs_run = epoch + 1
             acc = (logs or {}).get("val_accuracy", 0.0)
             if acc > self.best:
                 self.best = acc
