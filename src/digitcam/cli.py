@@ -174,6 +174,8 @@ def main(argv: list[str] | None = None) -> int:
 
     parser = build_parser()
     args = parser.parse_args(argv)
+    if not os.environ.get("DIGITCAM_DEBUG"):  # FFmpeg's own complaints: we say it in one line
+        os.environ.setdefault("OPENCV_FFMPEG_LOGLEVEL", "-8")
     if not getattr(args, "handler", None):
         parser.print_help()
         return 2
