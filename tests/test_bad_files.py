@@ -138,3 +138,15 @@ def test_evaluate_dataset_lists_bad_files_and_reads_the_rest(tmp_path):
         assert f"digitcam: {path}: {error}" in result.stderr.splitlines()
     assert metrics["dataset"]["samples"] == len(listed) - len(bad) + 2
     assert all(Path(p).name in (out / "report.html").read_text() for p, _ in bad)
+
+
+def test_ctrl_c_during_a_batch_is_one_line(tmp_path, monkeypatch, capsys):
+    path = tmp_path / "good.png"
+    path.write_bytes(encode(page(), ".png"))
+
+    def interrupted(self, image, keep_rejected=False):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(Recognizer, "read", interrupted)
+    code = cli.main(["predict", "--model", MODEL, str(path), str(path)])
+    assert code == 130 and capsys.readouterr().err == "digitcam: interrupted\n"
