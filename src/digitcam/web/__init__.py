@@ -11,6 +11,7 @@ The app itself is `digitcam.web.app.create_app`. This module stays light to impo
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import ipaddress
 import socket
 import sys
@@ -85,9 +86,11 @@ def start_message(host: str, sock: socket.socket, model: str) -> str:
 def _serve(args: argparse.Namespace) -> int:
     try:
         import fastapi  # noqa: F401
-        import multipart  # noqa: F401
         import uvicorn
     except ImportError:
+        print(INSTALL_HINT, file=sys.stderr)
+        return 1
+    if not any(importlib.util.find_spec(m) for m in ("python_multipart", "multipart")):
         print(INSTALL_HINT, file=sys.stderr)
         return 1
     from .app import create_app
