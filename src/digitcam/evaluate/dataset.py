@@ -8,7 +8,7 @@ Every file goes through `Recognizer.read`, the path `digitcam predict` takes. Ho
   readings below its confidence threshold left out, as `digitcam predict` prints them;
 - the class metrics (confusion, ROC, precision-recall, calibration) use the file's most
   confident detection, below the threshold too; a file where nothing digit-like was found is
-  predicted "none": wrong, its probabilities all zero;
+  predicted "none": wrong, its probabilities all zero (the mistakes show its thumbnail);
 - a file that cannot be read (not an image, corrupt, unreadable) is listed with the reason and
   left out of every number; the command then ends with exit code 1.
 """
@@ -19,9 +19,11 @@ import os
 from itertools import chain, zip_longest
 from pathlib import Path
 
+import cv2
 import numpy as np
 
 from ..images import ImageError, read_image
+from ..preprocess import ink_is_dark, to_gray
 from .metrics import CLASSES, Predictions
 
 
@@ -42,13 +44,21 @@ def list_dataset(root: str | os.PathLike, limit: int | None = None) -> list[tupl
     return items[:limit] if limit else items
 
 
+def thumbnail(image: np.ndarray) -> np.ndarray:
+    """The whole picture at 28x28, ink bright like a crop: shown for a file where nothing
+    was read, since there is no crop to show."""
+    gray = to_gray(image)
+    small = cv2.resize(gray, (28, 28), interpolation=cv2.INTER_AREA)
+    return 255 - small if ink_is_dark(gray) else small
+
+
 def _reading(recognizer, image: np.ndarray, label: int) -> dict:
     detections = recognizer.read(image, keep_rejected=True)
     accepted = [d for d in detections if d.confidence >= recognizer.min_confidence]
     top = max(detections, key=lambda d: d.confidence, default=None)
     return {
         "probs": top.probs if top is not None else np.zeros(10, np.float32),
-        "crop": top.crop if top is not None else np.zeros((28, 28), np.uint8),
+        "crop": top.crop if top is not None else thumbnail(image),
         "exact": [d.digit for d in accepted] == [label],
         "text": recognizer.as_dict(accepted)["text"],
     }

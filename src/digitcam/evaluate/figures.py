@@ -21,10 +21,12 @@ from matplotlib.figure import Figure  # noqa: E402
 from sklearn.metrics import ConfusionMatrixDisplay  # noqa: E402
 
 from . import metrics as M  # noqa: E402
+from . import robustness as R  # noqa: E402
 from .robustness import CORRUPTIONS, SEVERITIES  # noqa: E402
 
 DPI = 110
 DIGIT_COLOURS = [matplotlib.colormaps["tab10"](k) for k in range(10)]
+CONFIDENCE = "confidence (probability of the predicted digit)"
 PATH_STYLES = {"digits": ("-", "o", "28x28 input"), "frames": ("--", "s", "camera frame")}
 
 
@@ -37,23 +39,36 @@ def save(fig: Figure, path: str | os.PathLike) -> Path:
     return path
 
 
+def _axes(size: tuple[float, float]):
+    fig = Figure(figsize=size)
+    return fig, fig.add_subplot()
+
+
+def _label(ax, title: str, xlabel: str, ylabel: str, legend: str | None = None,
+           fontsize: float | None = None) -> None:
+    ax.set_title(title)
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel(ylabel)
+    if legend:
+        ax.legend(loc=legend, fontsize=fontsize)
+
+
 def confusion_figure(p: M.Predictions, model: str) -> Figure:
     counts, normalised, columns = M.confusion(p)
-    rows = columns if len(columns) == 10 else columns[:-1]
-    fig = Figure(figsize=(15, 6.6))
+    none = len(columns) > 10  # a "none" column: files where nothing was read
+    fig = Figure(figsize=(15 + none, 6.6))
     for ax, matrix, fmt, title in (
         (fig.add_subplot(1, 2, 1), counts, "d", "counts"),
         (fig.add_subplot(1, 2, 2), normalised * 100, ".1f",
          "% of each true digit (rows sum to 100)"),
     ):
-        shown = matrix[: len(rows)]
-        disp = ConfusionMatrixDisplay(shown, display_labels=columns)
+        disp = ConfusionMatrixDisplay(matrix, display_labels=columns)
         disp.plot(ax=ax, cmap="Blues", values_format=fmt, colorbar=True)
-        _soften_zeros(disp, shown)
-        ax.set_yticks(range(len(rows)), rows)
-        ax.set_title(f"Confusion matrix, {title}")
-        ax.set_xlabel("predicted digit")
-        ax.set_ylabel("true digit")
+        _soften_zeros(disp, matrix)
+        if none:
+            ax.set_ylim(9.5, -0.5)  # "none" is never the true digit: hide its empty row
+        _label(ax, f"Confusion matrix, {title}",
+               "predicted digit" + (" (none: nothing read)" if none else ""), "true digit")
     fig.suptitle(f"{model}: confusion matrix ({len(p.y_true):,} samples)", fontsize=14)
     return fig
 
@@ -68,8 +83,7 @@ def _soften_zeros(disp: ConfusionMatrixDisplay, matrix: np.ndarray) -> None:
 def per_class_accuracy_figure(p: M.Predictions, model: str) -> Figure:
     pc = M.per_class(p)
     acc = pc["accuracy"] * 100
-    fig = Figure(figsize=(9, 5))
-    ax = fig.add_subplot()
+    fig, ax = _axes((9, 5))
     bars = ax.bar([str(k) for k in M.CLASSES], acc, color=DIGIT_COLOURS)
     ax.bar_label(bars, labels=[f"{a:.1f}" for a in acc], padding=2, fontsize=9)
     overall = p.correct.mean() * 100
@@ -77,17 +91,14 @@ def per_class_accuracy_figure(p: M.Predictions, model: str) -> Figure:
                label=f"overall accuracy {overall:.2f}%")
     low = max(0.0, min(acc.min(), overall) - 5)
     ax.set_ylim(np.floor(low), 100.5)
-    ax.set_xlabel("true digit")
-    ax.set_ylabel("accuracy (% of that digit read correctly)")
-    ax.set_title(f"{model}: accuracy per digit")
-    ax.legend(loc="lower right")
+    _label(ax, f"{model}: accuracy per digit", "true digit",
+           "accuracy (% of that digit read correctly)", "lower right")
     return fig
 
 
 def roc_figure(p: M.Predictions, model: str) -> Figure:
     roc = M.roc_curves(p)
-    fig = Figure(figsize=(8.5, 6.5))
-    ax = fig.add_subplot()
+    fig, ax = _axes((8.5, 6.5))
     for k, (fpr, tpr) in roc["curves"].items():
         ax.plot(np.maximum(fpr, 1e-5), tpr, color=DIGIT_COLOURS[k], linewidth=1.2,
                 label=f"digit {k} (AUC {roc['auc'][k]:.4f})")
@@ -99,31 +110,28 @@ def roc_figure(p: M.Predictions, model: str) -> Figure:
     ax.set_xscale("log")
     ax.set_xlim(1e-4 if len(p.y_true) > 1000 else 1e-3, 1.0)
     ax.set_ylim(0.0, 1.02)
-    ax.set_xlabel("false-positive rate (log scale)")
-    ax.set_ylabel("true-positive rate")
-    ax.set_title(f"{model}: one-vs-rest ROC curves")
     ax.grid(alpha=0.3)
-    ax.legend(loc="lower right", fontsize=8.5)
+    _label(ax, f"{model}: one-vs-rest ROC curves", "false-positive rate (log scale)",
+           "true-positive rate", "lower right", 8.5)
     return fig
 
 
 def pr_figure(p: M.Predictions, model: str) -> Figure:
     pr = M.pr_curves(p)
-    fig = Figure(figsize=(8.5, 6.5))
-    ax = fig.add_subplot()
+    fig, ax = _axes((8.5, 6.5))
     for k, (recall, precision) in pr["curves"].items():
         ax.plot(recall, precision, color=DIGIT_COLOURS[k], linewidth=1.2,
                 label=f"digit {k} (AP {pr['ap'][k]:.4f})")
     if pr["micro_ap"] is not None:
         ax.plot(*pr["micro"], "k--", linewidth=2, label=f"micro average (AP {pr['micro_ap']:.4f})")
     lo = _zoom(pr["curves"].values())
-    ax.set_xlim(lo, 1.005)
-    ax.set_ylim(lo, 1.005)
-    ax.set_xlabel("recall" + (f" (from {lo:.1f})" if lo else ""))
-    ax.set_ylabel("precision" + (f" (from {lo:.1f})" if lo else ""))
-    ax.set_title(f"{model}: precision-recall curves, one digit against the rest")
+    top = 1 + 0.02 * (1 - lo)
+    ax.set_xlim(lo, top)
+    ax.set_ylim(lo, top)
     ax.grid(alpha=0.3)
-    ax.legend(loc="lower left", fontsize=8.5)
+    start = f" (from {lo:g})" if lo else ""
+    _label(ax, f"{model}: precision-recall curves, one digit against the rest",
+           "recall" + start, "precision" + start, "lower left", 8.5)
     return fig
 
 
@@ -134,23 +142,21 @@ def _zoom(curves, recall_up_to: float = 0.98) -> float:
             if (recall <= recall_up_to).any()]
     if not lows:
         return 0.0
-    return float(np.clip(np.floor(min(lows) * 10) / 10 - 0.1, 0.0, 0.8))
+    step = 0.1 if min(lows) < 0.9 else 0.01
+    return float(np.clip(np.floor(min(lows) / step) * step - step, 0.0, 0.98))
 
 
 def confidence_figure(p: M.Predictions, model: str) -> Figure:
     conf, correct, read = p.confidence, p.correct, p.read
-    fig = Figure(figsize=(9, 5))
-    ax = fig.add_subplot()
+    fig, ax = _axes((9, 5))
     wrong = read & ~correct
     ax.hist([conf[correct], conf[wrong]], bins=np.linspace(0, 1, 21),
             color=["tab:green", "tab:red"],
             label=[f"correct ({correct.sum():,})", f"wrong ({wrong.sum():,})"])
     ax.set_yscale("log")
     ax.set_xlim(0, 1)
-    ax.set_xlabel("confidence (probability of the predicted digit)")
-    ax.set_ylabel("number of samples (log scale)")
-    ax.set_title(f"{model}: confidence of correct and wrong predictions")
-    ax.legend(loc="upper left")
+    _label(ax, f"{model}: confidence of correct and wrong predictions", CONFIDENCE,
+           "number of samples (log scale)", "upper left")
     return fig
 
 
@@ -176,7 +182,7 @@ def reliability_figure(p: M.Predictions, model: str) -> Figure:
     axn.bar(edges[:-1][used], count[used], width=width[used], align="edge", color="grey",
             edgecolor="black")
     axn.set_yscale("log")
-    axn.set_xlabel("confidence (probability of the predicted digit)")
+    axn.set_xlabel(CONFIDENCE)
     axn.set_ylabel("samples per bin")
     return fig
 
@@ -190,9 +196,10 @@ def mistakes_figure(p: M.Predictions, model: str, columns: int = 6) -> Figure:
         ax.axis("off")
     for ax, i in zip(axes.ravel(), idx):
         ax.imshow(p.images[i], cmap="gray", vmin=0, vmax=255)
-        pred = "none" if p.y_pred[i] == M.NONE else str(p.y_pred[i])
-        ax.set_title(f"true {p.y_true[i]} -> {pred}\n{p.confidence[i]:.1%}  #{_short(p.ids[i])}",
-                     fontsize=9, color="darkred")
+        read = p.y_pred[i] != M.NONE
+        pred, conf = (str(p.y_pred[i]), f"{p.confidence[i]:.1%}") if read else ("none", "no digit")
+        ax.set_title(f"true {p.y_true[i]} -> {pred}\n{conf}  #{_short(p.ids[i])}", fontsize=9,
+                     color="darkred")
     if not len(idx):
         axes[0, 0].text(0, 0.5, "no mistakes", fontsize=14)
     fig.suptitle(f"{model}: the {len(idx)} most confident mistakes "
@@ -200,8 +207,10 @@ def mistakes_figure(p: M.Predictions, model: str, columns: int = 6) -> Figure:
     return fig
 
 
-def _short(sample_id: str, width: int = 14) -> str:
-    name = Path(sample_id).name
+def _short(sample_id: str, width: int = 16) -> str:
+    """A test-set index as it is; a file as its digit folder and name, cut to `width`."""
+    path = Path(sample_id)
+    name = f"{path.parent.name}/{path.name}" if path.parent.name else path.name
     return name if len(name) <= width else "..." + name[-(width - 3):]
 
 
@@ -241,21 +250,47 @@ def robustness_figure(results: dict[str, dict], sizes: str = "") -> Figure:
     return fig
 
 
+def _tile(img: np.ndarray, height: int, width: int, fill: int) -> np.ndarray:
+    """Fit a grey image into height x width (aspect kept, centred), uint8."""
+    import cv2
+
+    img = np.asarray(img)
+    img = (img * 255).astype(np.uint8) if img.dtype.kind == "f" else img.astype(np.uint8)
+    scale = min(height / img.shape[0], width / img.shape[1])
+    h, w = max(1, round(img.shape[0] * scale)), max(1, round(img.shape[1] * scale))
+    interp = cv2.INTER_NEAREST if scale > 1 else cv2.INTER_AREA
+    small = cv2.resize(img, (w, h), interpolation=interp)
+    out = np.full((height, width), fill, np.uint8)
+    y, x = (height - h) // 2, (width - w) // 2
+    out[y : y + h, x : x + w] = small
+    return out
+
+
 def robustness_examples_figure(rows: list[tuple[str, list, list]]) -> Figure:
-    """Each corruption at severities 0-5: the 28x28 input, then the camera frame."""
-    n = SEVERITIES + 1
-    fig = Figure(figsize=(2 * n * 1.15 + 1.6, len(rows) * 1.0 + 0.8))
-    axes = fig.subplots(len(rows), 2 * n, squeeze=False)
-    for r, (title, digits, frames) in enumerate(rows):
-        for s in range(n):
-            for ax, img in ((axes[r, s], digits[s] * 255), (axes[r, n + s], frames[s])):
-                ax.imshow(img, cmap="gray", vmin=0, vmax=255)
-                ax.set_xticks([])
-                ax.set_yticks([])
-        axes[r, 0].set_ylabel(title, rotation=0, ha="right", va="center", fontsize=10)
-    for s in range(n):
-        axes[0, s].set_title(f"input {s}", fontsize=9)
-        axes[0, n + s].set_title(f"frame {s}", fontsize=9)
-    fig.suptitle("The corruptions at severity 0 (clean) to 5: 28x28 model input (left), "
-                 "camera frame read by the full pipeline (right)", fontsize=12)
+    """Each corruption at severities 0-5: the 28x28 input, then the camera frame (one mosaic,
+    drawn as a single image: quick even with 14 x 12 pictures)."""
+    n, size, gap = SEVERITIES + 1, 84, 6
+    fh, fw = size, round(size * R.FRAME_SHAPE[1] / R.FRAME_SHAPE[0])
+    widths = [size] * n + [fw] * n
+    band = []
+    for _, digits, frames in rows:
+        tiles = [_tile(d, size, size, 0) for d in digits] + [_tile(f, fh, fw, 90) for f in frames]
+        line = []
+        for i, t in enumerate(tiles):
+            line += [t, np.full((size, gap * (3 if i == n - 1 else 1)), 255, np.uint8)]
+        band += [np.hstack(line), np.full((gap, sum(x.shape[1] for x in line)), 255, np.uint8)]
+    mosaic = np.vstack(band)
+    fig, ax = _axes((mosaic.shape[1] / 90 + 2.2, mosaic.shape[0] / 90 + 1.0))
+    ax.imshow(mosaic, cmap="gray", vmin=0, vmax=255, interpolation="nearest")
+    lefts = np.cumsum([0] + [w + gap * (3 if i == n - 1 else 1) for i, w in enumerate(widths)])
+    ax.set_xticks([lefts[i] + widths[i] / 2 for i in range(2 * n)],
+                  [f"input {s}" for s in range(n)] + [f"frame {s}" for s in range(n)])
+    ax.xaxis.tick_top()
+    ax.set_yticks([r * (size + gap) + size / 2 for r in range(len(rows))],
+                  [title for title, _, _ in rows])
+    ax.tick_params(length=0)
+    for spine in ax.spines.values():
+        spine.set_visible(False)
+    ax.set_title("The corruptions at severity 0 (clean) to 5: the 28x28 model input (left) and "
+                 "the camera frame read by the full pipeline (right)", fontsize=12, pad=28)
     return fig

@@ -36,7 +36,7 @@ th,td{border:1px solid #ccc;padding:0.25em 0.6em;text-align:right}
 th:first-child,td:first-child{text-align:left}thead th{background:#eee}
 img{max-width:100%;height:auto;border:1px solid #ddd}
 .headline{font-size:1.25em;background:#f3f7fb;border-left:4px solid #2a6fb0;padding:0.5em 1em}
-.note{color:#555;font-size:0.92em}nav a{margin-right:1em}
+.text td,.text th{text-align:left}.note{color:#555;font-size:0.92em}nav a{margin-right:1em}
 """
 
 
@@ -55,23 +55,25 @@ def _img(path: Path | None, alt: str) -> str:
     return f'<p><img alt="{escape(alt)}" src="data:image/png;base64,{data}"></p>'
 
 
-def _table(head: list[str], rows: list[list[str]]) -> str:
+def _table(head: list[str], rows: list[list[str]], text: bool = False) -> str:
     th = "".join(f"<th>{h}</th>" for h in head)
     body = "".join("<tr>" + "".join(f"<td>{c}</td>" for c in row) + "</tr>" for row in rows)
-    return f"<table><thead><tr>{th}</tr></thead><tbody>{body}</tbody></table>"
+    cls = ' class="text"' if text else ""
+    return f"<table{cls}><thead><tr>{th}</tr></thead><tbody>{body}</tbody></table>"
 
 
-def _summary_rows(models: dict) -> list[tuple[str, callable]]:
+def _summary_rows(folder: bool) -> list[tuple[str, callable]]:
     def rob(part):
         return lambda m: _pct(m.get("robustness", {}).get(part, {}).get(
             "mean_corruption_accuracy"), 1)
 
     return [
         ("samples", lambda m: f"{m['samples']:,}"),
-        ("accuracy", lambda m: _pct(m["accuracy"])),
+        ("accuracy (most confident reading per file)" if folder else "accuracy",
+         lambda m: _pct(m["accuracy"])),
         ("exact reading (the digit and nothing else)",
          lambda m: _pct(m.get("exact_read_accuracy"))),
-        ("test accuracy on the model card", lambda m: _pct(m["card"].get("test_accuracy"))),
+        ("MNIST test accuracy on the model card", lambda m: _pct(m["card"].get("test_accuracy"))),
         ("errors", lambda m: f"{m['errors']:,}"),
         ("nothing read", lambda m: f"{m['nothing_read']:,}"),
         ("macro precision", lambda m: _pct(m["macro"]["precision"])),
@@ -97,15 +99,17 @@ def summary_section(metrics: dict) -> str:
     models = metrics["models"]
     ds = metrics["dataset"]
     names = list(models)
+    folder = ds["kind"] == "folder"
     rows = []
-    for label, fn in _summary_rows(models):
+    for label, fn in _summary_rows(folder):
         cells = [fn(models[n]) for n in names]
         if all(c == "&ndash;" for c in cells):
             continue
         rows.append([label, *cells])
-    lead = ", ".join(f"<b>{escape(n)}</b> {_pct(models[n]['accuracy'])}" for n in names)
-    return (f'<h2 id="summary">Summary</h2><p class="headline">Accuracy on {escape(ds["name"])} '
-            f"({ds['samples']:,} samples): {lead}</p>"
+    key, what = ("exact_read_accuracy", "Read exactly") if folder else ("accuracy", "Accuracy")
+    lead = ", ".join(f"<b>{escape(n)}</b> {_pct(models[n][key])}" for n in names)
+    return (f'<h2 id="summary">Summary</h2><p class="headline">{what} on {escape(ds["name"])} '
+            f"({ds['samples']:,} {'files' if folder else 'samples'}): {lead}</p>"
             + _table(["", *[escape(n) for n in names]], rows)
             + ('<p class="note">Models side by side.</p>' if len(names) > 1 else ""))
 
@@ -196,7 +200,8 @@ def unreadable_section(metrics: dict) -> str:
     bad = metrics["unreadable"]
     body = ("<p>Every file could be read.</p>" if not bad else
             f"<p>{len(bad)} file(s) could not be read and are left out of every number:</p>"
-            + _table(["file", "reason"], [[escape(b["path"]), escape(b["error"])] for b in bad]))
+            + _table(["file", "reason"], [[escape(b["path"]), escape(b["error"])] for b in bad],
+                     text=True))
     return '<h2 id="unreadable">Unreadable files</h2>' + body
 
 

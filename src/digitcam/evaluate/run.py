@@ -101,10 +101,13 @@ def atomic_write(path: Path, text: str) -> None:
 
 
 def _machine() -> str:
-    import platform
+    try:  # the model cards' wording; train.py imports TensorFlow only when training
+        from ..train import machine_description
+    except ImportError:
+        import platform
 
-    cpu = platform.processor() or platform.machine()
-    return f"{cpu}, {os.cpu_count()} cores, {platform.system()} {platform.release()}"
+        return f"{platform.machine()}, {os.cpu_count()} cores"
+    return machine_description()
 
 
 def _model_info(r, seconds: float | None, samples: int) -> dict:
@@ -132,7 +135,8 @@ def _method(args, kind: str, samples: int, rob: dict | None) -> list[str]:
             "Class metrics (confusion, ROC, precision-recall, calibration, mistakes): each file "
             "counts with its most confident detection, below the threshold too; a file where "
             "nothing digit-like was found is predicted 'none' (wrong, all probabilities zero). "
-            "The mistakes show the 28x28 crop the model saw.",
+            "The mistakes show the 28x28 crop the model saw (where nothing was read: the whole "
+            "picture, shrunk).",
             "Unreadable files are listed and left out of every number; the command then exits "
             "with code 1."]
     lines.append("ROC and precision-recall: one digit against the rest, from the predicted "
@@ -212,22 +216,25 @@ def evaluate(args: argparse.Namespace) -> int:
     return _print_summary(out, metrics)
 
 
+def _summary_line(name: str, m: dict, ds: dict) -> str:
+    if ds["kind"] == "folder":
+        return (f"{name}: read exactly {m['exact_read_accuracy']:.2%} of {ds['samples']:,} files "
+                f"in {ds['name']} (most confident reading right: {m['accuracy']:.2%})")
+    line = f"{name}: accuracy {m['accuracy']:.2%} on {ds['name']} ({ds['samples']:,} samples"
+    if m["card"]["test_accuracy"] is not None:
+        line += f"; model card {m['card']['test_accuracy']:.2%}"
+    line += ")"
+    if "robustness" in m:
+        line += ", mean corruption accuracy " + ", ".join(
+            f"{part} {r['mean_corruption_accuracy']:.1%}" for part, r in m["robustness"].items())
+    return line
+
+
 def _print_summary(out: Path, metrics: dict) -> int:
     for b in metrics["unreadable"]:
         print(f"digitcam: {b['path']}: {b['error']}", file=sys.stderr)
-    ds = metrics["dataset"]
-    for n, m in metrics["models"].items():
-        line = f"{n}: accuracy {m['accuracy']:.2%} on {ds['name']} ({ds['samples']:,} samples"
-        if m["card"]["test_accuracy"] is not None and ds["kind"] == "mnist":
-            line += f"; model card {m['card']['test_accuracy']:.2%}"
-        line += ")"
-        if "exact_read_accuracy" in m:
-            line += f", read exactly {m['exact_read_accuracy']:.2%}"
-        if "robustness" in m:
-            parts = [f"{part} {res['mean_corruption_accuracy']:.1%}"
-                     for part, res in m["robustness"].items()]
-            line += ", mean corruption accuracy " + ", ".join(parts)
-        print(line)
+    for name, m in metrics["models"].items():
+        print(_summary_line(name, m, metrics["dataset"]))
     print(f"report: {out / 'report.html'} (metrics.json and {len(metrics['figures'])} figures "
           f"in {out})")
     if metrics["unreadable"]:
