@@ -17,7 +17,6 @@ import argparse
 import asyncio
 import json
 import os
-import platform
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -29,6 +28,7 @@ from websockets.asyncio.client import connect
 
 from digitcam.data import load_mnist_data
 from digitcam.scenes import number_scene
+from digitcam.train import machine_description
 from digitcam.web.spawn import spawn_server
 
 FRAMES = 24              # distinct pages, cycled by every client
@@ -104,6 +104,12 @@ async def poster(client: httpx.AsyncClient, url: str, frames: list[bytes], every
         tick = max(tick + every, time.perf_counter())
 
 
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time of process `pid` so far."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def rss_mib(pid: int) -> float:
     for line in Path(f"/proc/{pid}/status").read_text().splitlines():
         if line.startswith("VmRSS:"):
@@ -117,7 +123,8 @@ async def sample_rss(pid: int, end: float, samples: list[tuple[float, float]]) -
         await asyncio.sleep(RSS_EVERY_S)
 
 
-async def run_load(server, args, frames: list[bytes]) -> tuple[Stats, Stats, list]:
+async def run_load(server, args, frames: list[bytes]) -> tuple[Stats, Stats, list, dict]:
+    """Run the clients; (stream stats, poster stats, RSS samples, CPU seconds used)."""
     streams, posters, rss = Stats(), Stats(), []
     start = time.perf_counter() + 0.5
     measure_from = start + WARMUP_S
@@ -130,8 +137,12 @@ async def run_load(server, args, frames: list[bytes]) -> tuple[Stats, Stats, lis
         tasks += [poster(client, server.url + "api/read", frames, args.post_every, start,
                          measure_from, end, posters, rng.random()) for _ in range(args.posters)]
         tasks.append(sample_rss(server.pid, end, rss))
+        await asyncio.sleep(max(0.0, measure_from - time.perf_counter()))
+        cpu = {"server": cpu_seconds(server.pid), "client": cpu_seconds(os.getpid())}
         await asyncio.gather(*tasks)
-    return streams, posters, [(t - measure_from, m) for t, m in rss]
+    cpu = {k: cpu_seconds(server.pid if k == "server" else os.getpid()) - v
+           for k, v in cpu.items()}
+    return streams, posters, [(t - measure_from, m) for t, m in rss], cpu
 
 
 def describe(name: str, stats: Stats, seconds: float) -> str:
@@ -143,20 +154,8 @@ def describe(name: str, stats: Stats, seconds: float) -> str:
             f"max {ms.max():.1f} ms")
 
 
-def machine() -> str:
-    cpu = platform.processor() or platform.machine()
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
-    return f"{cpu}, {os.cpu_count()} cores, {platform.system()} {platform.release()}"
-
-
-def report(args, streams: Stats, posters: Stats, rss, load_before, model: str) -> int:
-    print(f"machine: {machine()}; load average before {load_before[0]:.2f}, "
+def report(args, streams: Stats, posters: Stats, rss, cpu, load_before, model: str) -> int:
+    print(f"machine: {machine_description()}; load average before {load_before[0]:.2f}, "
           f"after {os.getloadavg()[0]:.2f}")
     print(f"load: {args.streams} WebSocket streams at {args.fps:g} FPS + {args.posters} posters "
           f"every {args.post_every:g} s, {args.seconds:g} s measured after {WARMUP_S:g} s "
@@ -169,6 +168,10 @@ def report(args, streams: Stats, posters: Stats, rss, load_before, model: str) -
     print(describe("posters", posters, args.seconds))
     everything = Stats(streams.latencies + posters.latencies)
     print(describe("all", everything, args.seconds))
+    replies = max(len(everything.latencies), 1)
+    print(f"CPU while measured: server {cpu['server']:.1f} s ({1000 * cpu['server'] / replies:.1f} "
+          f"ms per reply), these clients {cpu['client']:.1f} s, in "
+          f"{args.seconds:g} s on {os.cpu_count()} cores")
     errors = {**streams.errors, **posters.errors}  # "ws ..." and "http ..." kinds
     print(f"errors: {sum(errors.values())} {errors if errors else ''}".rstrip())
     measured = [m for t, m in rss if t >= 0]
@@ -199,8 +202,8 @@ def main() -> int:
     load_before = os.getloadavg()
     with spawn_server(server_args) as server:
         model = server.output[0].split("(model ", 1)[1].split(";", 1)[0]
-        streams, posters, rss = asyncio.run(run_load(server, args, frames))
-    return report(args, streams, posters, rss, load_before, model)
+        streams, posters, rss, cpu = asyncio.run(run_load(server, args, frames))
+    return report(args, streams, posters, rss, cpu, load_before, model)
 
 
 if __name__ == "__main__":

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import threading
+import time
 import warnings
 
 import cv2
@@ -215,6 +216,22 @@ def test_websocket_bad_and_oversized_frames(scene):
         assert ws.receive_json()["type"] == "error"
 
 
+@pytest.fixture
+def held_reads(monkeypatch):
+    """WebSocket reads wait in their thread until `release` is set: (started, release)."""
+    started, release = threading.Event(), threading.Event()
+    real = session_module.read_bytes
+
+    def held_read(*args):
+        started.set()
+        assert release.wait(30)
+        return real(*args)
+
+    monkeypatch.setattr(session_module, "read_bytes", held_read)
+    yield started, release
+    release.set()
+
+
 def test_clients_are_isolated(client, scene):
     with client.websocket_connect("/ws") as strict, client.websocket_connect("/ws") as loose:
         strict.receive_json()
@@ -230,16 +247,8 @@ def test_clients_are_isolated(client, scene):
         assert client.get("/api/health").json()["status"] == "ok"
 
 
-def test_frames_arriving_while_one_is_read_are_dropped(client, scene, monkeypatch):
-    release, started = threading.Event(), threading.Event()
-    real = session_module.read_bytes
-
-    def slow_read(*args):
-        started.set()
-        assert release.wait(30)
-        return real(*args)
-
-    monkeypatch.setattr(session_module, "read_bytes", slow_read)
+def test_frames_arriving_while_one_is_read_are_dropped(client, scene, held_reads):
+    started, release = held_reads
     with client.websocket_connect("/ws") as ws:
         ws.receive_json()
         frame = png(scene.frame)
@@ -255,6 +264,21 @@ def test_frames_arriving_while_one_is_read_are_dropped(client, scene, monkeypatc
         assert reading["dropped"] == 5
         ws.send_bytes(frame)  # free again: read, not dropped
         assert ws.receive_json()["frame"] == 7
+
+
+def test_a_client_leaving_mid_frame_frees_its_worker(client, scene, held_reads):
+    started, release = held_reads
+    with client.websocket_connect("/ws") as ws:
+        ws.receive_json()
+        ws.send_bytes(png(scene.frame))
+        assert started.wait(30)
+    assert client.get("/api/health").json()["pending"] == 1  # still being read
+    release.set()
+    for _ in range(100):
+        if client.get("/api/health").json()["pending"] == 0:
+            break
+        time.sleep(0.05)
+    assert client.get("/api/health").json()["pending"] == 0
 
 
 def test_websocket_from_another_site_is_refused(client):

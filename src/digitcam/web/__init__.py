@@ -22,6 +22,7 @@ DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 8000
 DEFAULT_MAX_UPLOAD_MB = 10.0
 DEFAULT_THREADS = 2
+KEEP_ALIVE_S = 30  # idle HTTP connections stay open this long (a page polling now and then)
 INSTALL_HINT = "digitcam: serve needs the web extra: pip install 'digitcam[web]'"
 
 
@@ -107,6 +108,6 @@ def _serve(args: argparse.Namespace) -> int:
     sock = bind(args.host, args.port)
     print(start_message(args.host, sock, recognizer.model_name), flush=True)
     config = uvicorn.Config(app, log_level="warning", ws_max_size=max_bytes + 1024,
-                            timeout_graceful_shutdown=3)
+                            timeout_keep_alive=KEEP_ALIVE_S, timeout_graceful_shutdown=3)
     uvicorn.Server(config).run(sockets=[sock])
     return 0

@@ -12,9 +12,10 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import threading
 import time
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import asdict, dataclass, replace
 from typing import Any, TypeVar
 
@@ -121,24 +122,31 @@ def classify_pixels(model: str, pixels: np.ndarray) -> np.ndarray:
 class WorkerPool:
     """A few threads for the CPU-bound reading, so the event loop stays responsive.
 
-    At most `max_pending` jobs wait or run at once; more raise Busy instead of queueing.
+    At most `max_pending` jobs wait or run at once, all clients together; more raise Busy
+    instead of queueing. A job counts until its thread is done with it, even when the
+    client that asked has gone.
     """
 
     def __init__(self, threads: int, max_pending: int):
         self.threads = threads
         self.max_pending = max_pending
         self.pending = 0
+        self._lock = threading.Lock()
         self._executor: ThreadPoolExecutor | None = None
 
     async def run(self, fn: Callable[..., T], *args: Any) -> T:
-        if self.pending >= self.max_pending:
-            raise Busy(f"server busy: {self.pending} readings waiting")
+        with self._lock:
+            if self.pending >= self.max_pending:
+                raise Busy(f"server busy: {self.pending} readings waiting")
+            self.pending += 1
         if self._executor is None:
             self._executor = ThreadPoolExecutor(self.threads, thread_name_prefix="digitcam-read")
-        self.pending += 1
-        try:
-            return await asyncio.get_running_loop().run_in_executor(self._executor, fn, *args)
-        finally:
+        future = self._executor.submit(fn, *args)
+        future.add_done_callback(self._done)
+        return await asyncio.wrap_future(future)  # cancelled: a job not yet started is dropped
+
+    def _done(self, _future: Future) -> None:
+        with self._lock:
             self.pending -= 1
 
     def shutdown(self) -> None:
