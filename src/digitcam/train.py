@@ -390,7 +390,8 @@ def train_mnist_model(
         "runtime_crop_share": crop_share, "runtime_crop_pool": 0 if pool is None else len(pool[1]),
         "loss": "sparse_categorical_crossentropy", "train_samples": len(x_tr),
         "validation_samples": len(x_val), "limit": limit, "resumed": resume,
-        "seconds": round(progress.seconds, 1),
+        "seconds": round(progress.seconds, 1), "niceness": os.nice(0),
+        "load_average_at_end": round(os.getloadavg()[0], 1),  # the machine may be shared
     }
     accuracy = {"train": round(float(train_acc), 5), "validation": round(float(val_acc), 5),
                 "test": round(test_acc, 5), "test_samples": len(x_test)}
