@@ -107,12 +107,16 @@ def roc_figure(p: M.Predictions, model: str) -> Figure:
                 label=f"micro average (AUC {roc['micro_auc']:.4f})")
         ax.plot(np.maximum(roc["macro"][0], 1e-5), roc["macro"][1], ":", color="grey",
                 linewidth=2.5, label=f"macro average (AUC {roc['macro_auc']:.4f})")
+    left = 1e-4 if len(p.y_true) > 1000 else 1e-3
+    lows = [tpr[min(np.searchsorted(fpr, left), len(tpr) - 1)]  # lowest point in view
+            for fpr, tpr in roc["curves"].values()]
+    lo = _start(min(lows)) if lows else 0.0
     ax.set_xscale("log")
-    ax.set_xlim(1e-4 if len(p.y_true) > 1000 else 1e-3, 1.0)
-    ax.set_ylim(0.0, 1.02)
+    ax.set_xlim(left, 1.0)
+    ax.set_ylim(lo, 1 + 0.02 * (1 - lo))
     ax.grid(alpha=0.3)
     _label(ax, f"{model}: one-vs-rest ROC curves", "false-positive rate (log scale)",
-           "true-positive rate", "lower right", 8.5)
+           "true-positive rate" + (f" (from {lo:g})" if lo else ""), "lower right", 8.5)
     return fig
 
 
@@ -135,15 +139,18 @@ def pr_figure(p: M.Predictions, model: str) -> Figure:
     return fig
 
 
+def _start(lowest: float) -> float:
+    """Where an axis should start to show values down to `lowest` (0 to 0.98), so that good
+    curves do not all hide in one corner: a step (0.1, or 0.01 above 0.9) below it."""
+    step = 0.1 if lowest < 0.9 else 0.01
+    return float(np.clip(np.floor(lowest / step) * step - step, 0.0, 0.98))
+
+
 def _zoom(curves, recall_up_to: float = 0.98) -> float:
-    """Where to start both axes of the PR plot: just below the lowest precision reached up to
-    `recall_up_to` recall, so that good curves do not all hide in one corner."""
+    """Start of both axes of the PR plot: below the lowest precision up to `recall_up_to`."""
     lows = [precision[recall <= recall_up_to].min() for recall, precision in curves
             if (recall <= recall_up_to).any()]
-    if not lows:
-        return 0.0
-    step = 0.1 if min(lows) < 0.9 else 0.01
-    return float(np.clip(np.floor(min(lows) / step) * step - step, 0.0, 0.98))
+    return _start(min(lows)) if lows else 0.0
 
 
 def confidence_figure(p: M.Predictions, model: str) -> Figure:
