@@ -22,7 +22,9 @@ from . import __version__
 
 # Modules that register more subcommands with @command when imported. Keep their
 # top level light (no TensorFlow, FastAPI or matplotlib): `digitcam --help` imports them all.
-FRONT_ENDS: tuple[str, ...] = ("digitcam.web", "digitcam.finetune", "digitcam.evaluate")
+FRONT_ENDS: tuple[str, ...] = (
+    "digitcam.live", "digitcam.web", "digitcam.finetune", "digitcam.evaluate",
+)
 
 COMMANDS: dict[str, tuple[Callable[[argparse.ArgumentParser], None], str]] = {}
 

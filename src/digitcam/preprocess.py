@@ -33,7 +33,7 @@ MIN_REL_HEIGHT = 0.4     # a candidate at least this fraction of the tallest dig
 MAX_COMPONENTS = 300     # a textured scene, not a page: only the largest blobs are kept
 ASPECT_RANGE = (0.05, 2.0)
 BAR_ASPECT = 0.35        # narrower than this: a plain "1", a solid bar, exempt from shape tests
-DENSITY_RANGE = (0.08, 0.62)
+DENSITY_RANGE = (0.08, 0.72)
 MAX_HOLES = 2            # an 8 has two loops; a star or hatching has many
 MAX_BORDER_COVER = 3.3   # a drawn box covers all four sides of its bounding box (sum, 0-4)
 ROI_SIZE = 150
@@ -259,10 +259,25 @@ def digit_like(mask: np.ndarray, area: int) -> bool:
             and _border_cover(mask) <= MAX_BORDER_COVER)
 
 
+def _components(binary: np.ndarray) -> tuple[int, np.ndarray, np.ndarray]:
+    """8-connected components with stats, by Grana's algorithm: the same labels as
+    OpenCV's default, about 3x faster here when OpenCV runs single-threaded."""
+    n, labels, stats, _ = cv2.connectedComponentsWithStatsWithAlgorithm(
+        binary, 8, cv2.CV_32S, cv2.CCL_GRANA)
+    return n, labels, stats
+
+
+def _select(labels: np.ndarray, ids: list[int], count: int, value: int) -> np.ndarray:
+    """uint8 mask: `value` where the label is one of `ids`, else 0."""
+    lut = np.zeros(count, np.uint8)
+    lut[ids] = value
+    return lut[labels]
+
+
 def find_digits(binary: np.ndarray) -> tuple[np.ndarray, list[tuple[Box, list[int]]]]:
     """Connected components that look like digits: (labels, [(box, component ids)])."""
     h, w = binary.shape
-    n, labels, stats, _ = cv2.connectedComponentsWithStats(binary, connectivity=8)
+    n, labels, stats = _components(binary)
     keep = np.nonzero(stats[1:, 4] >= MIN_AREA)[0] + 1
     if len(keep) > MAX_COMPONENTS:
         keep = keep[np.argsort(-stats[keep, 4])[:MAX_COMPONENTS]]
@@ -274,7 +289,7 @@ def find_digits(binary: np.ndarray) -> tuple[np.ndarray, list[tuple[Box, list[in
             continue
         if bw / bh > ASPECT_RANGE[1]:
             continue
-        mask = np.isin(labels[y : y + bh, x : x + bw], g[5:]).astype(np.uint8)
+        mask = _select(labels[y : y + bh, x : x + bw], g[5:], n, 1)
         if digit_like(mask, area):
             candidates.append(((x, y, bw, bh), g[5:]))
     if candidates:
@@ -325,6 +340,7 @@ class _Page:
     g: np.ndarray       # full-scale grey, ink dark
     paper: np.ndarray   # paper brightness at detection scale
     labels: np.ndarray  # component labels at detection scale
+    count: int          # labels.max() + 1
     scale: int          # full-scale pixels per detection-scale pixel
 
 
@@ -345,9 +361,7 @@ def _cut(page: _Page, box: Box, ids: list[int], threshold: int) -> tuple[np.ndar
     x0, y0 = max(x - 1, 0), max(y - 1, 0)
     x1, y1 = min(x + w + 1, page.labels.shape[1]), min(y + h + 1, page.labels.shape[0])
     size = (min(x1 * f, fw) - x0 * f, min(y1 * f, fh) - y0 * f)
-    lut = np.zeros(int(page.labels.max()) + 1, np.uint8)
-    lut[ids] = 255
-    mask = lut[page.labels[y0:y1, x0:x1]]
+    mask = _select(page.labels[y0:y1, x0:x1], ids, page.count, 255)
     g = page.g[y0 * f : y0 * f + size[1], x0 * f : x0 * f + size[0]]
     paper = page.paper[y0:y1, x0:x1]
     if f > 1:
@@ -386,7 +400,7 @@ def extract_digits(frame: np.ndarray, threshold: int | None = None) -> list[Crop
     binary = binarize(ink, threshold)
     binary = cv2.morphologyEx(binary, cv2.MORPH_CLOSE, np.ones((3, 3), np.uint8))
     labels, candidates = find_digits(binary)
-    page = _Page(gray, paper, labels, f)
+    page = _Page(gray, paper, labels, int(labels.max()) + 1, f)
     crops = []
     for box, ids in candidates:
         image, full_box = _cut(page, box, ids, threshold)
