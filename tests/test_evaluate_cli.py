@@ -156,9 +156,13 @@ def test_limit_takes_the_classes_in_turn(tmp_path, mnist_test):
 @pytest.mark.parametrize("argv, message", [
     (["--dataset", "no/such/folder"], "not a folder"),
     (["--model", "no-such-model", "--limit", "5"], "not found"),
+    (["--model", "mlp", "--out", "{tmp}/file.txt"], "exists and is not a folder"),
 ])
 def test_bad_arguments_give_one_line(tmp_path, capsys, argv, message):
-    assert main(["evaluate", *argv, "--out", str(tmp_path / "out")]) == 1
+    (tmp_path / "file.txt").write_text("in the way")
+    argv = [a.replace("{tmp}", str(tmp_path)) for a in argv]
+    argv += [] if "--out" in argv else ["--out", str(tmp_path / "out")]
+    assert main(["evaluate", *argv]) == 1
     err = capsys.readouterr().err.strip()
     assert message in err and len(err.splitlines()) == 1 and "Traceback" not in err
 

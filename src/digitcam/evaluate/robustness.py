@@ -232,13 +232,13 @@ def measure(recognizers: dict, x: np.ndarray, y: np.ndarray, n_digits: int = 100
     pick_d, pick_f = order[: min(n_digits, len(x))], order[: min(n_frames, len(x))]
     steps = 1 + len(CORRUPTIONS) * SEVERITIES
     out = {name: {} for name in recognizers}
-    with tqdm(total=steps * (len(pick_d) + len(pick_f)), desc="robustness", unit="img",
-              disable=None if progress is None else not progress,
-              leave=False) as bar:
-        parts = (("digits", pick_d, _digit_accuracies), ("frames", pick_f, _frame_accuracies))
-        for part, pick, fn in parts:
-            if not len(pick):
-                continue
+    parts = (("digits", "28x28 inputs", pick_d, _digit_accuracies),
+             ("frames", "camera frames", pick_f, _frame_accuracies))
+    for part, what, pick, fn in parts:
+        if not len(pick):
+            continue
+        with tqdm(total=steps * len(pick), desc=f"robustness, {what}", unit="img", leave=False,
+                  disable=None if progress is None else not progress) as bar:
             for name, acc in fn(recognizers, x[pick], y[pick], seed, bar).items():
                 out[name][part] = _summary(acc, len(pick))
     return out

@@ -186,6 +186,8 @@ def evaluate(args: argparse.Namespace) -> int:
     progress = None  # a progress bar when stderr is a terminal
     out = Path(args.out)
     recs = recognizers(args)
+    if out.exists() and not out.is_dir():
+        raise ValueError(f"--out {out}: exists and is not a folder")
     out.mkdir(parents=True, exist_ok=True)
     kind = "mnist" if args.dataset in (None, "mnist") else "folder"
     part = (_on_mnist if kind == "mnist" else _on_folder)(args, recs, progress)
