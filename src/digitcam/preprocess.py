@@ -36,6 +36,8 @@ BAR_ASPECT = 0.35        # narrower than this: a plain "1", a solid bar, exempt 
 DENSITY_RANGE = (0.08, 0.72)
 MAX_HOLES = 2            # an 8 has two loops; a star or hatching has many
 MAX_BORDER_COVER = 3.3   # a drawn box covers all four sides of its bounding box (sum, 0-4)
+BLOT_DENSITY = 0.4       # denser candidates are checked for being a filled blot ...
+BLOT_DARKNESS = 0.25     # ... whose inside is within this share of the ink-paper gap of ink
 ROI_SIZE = 150
 ROI_THRESHOLD = 127
 MAX_FRAME_PIXELS = 10_000 * 10_000  # larger frames are refused (ValueError) before any work
@@ -274,8 +276,26 @@ def _select(labels: np.ndarray, ids: list[int], count: int, value: int) -> np.nd
     return lut[labels]
 
 
-def find_digits(binary: np.ndarray) -> tuple[np.ndarray, list[tuple[Box, list[int]]]]:
-    """Connected components that look like digits: (labels, [(box, component ids)])."""
+def _blot(mask: np.ndarray, g: np.ndarray) -> bool:
+    """A filled blot, whose inside the ink map misses (the paper estimate cannot see past a
+    blob that large, so only its rim stands out): most of the convex hull that is not
+    marked as ink is nearly as dark as the ink. A digit's hull holds paper instead.
+    mask: the candidate's 0/1 mask in its box; g: the grey box, ink dark."""
+    points = cv2.findNonZero(mask)
+    hull = np.zeros_like(mask)
+    cv2.fillConvexPoly(hull, cv2.convexHull(points), 1)
+    inside = (hull > 0) & (mask == 0)
+    if inside.sum() < 0.1 * mask.size:
+        return False
+    ink = float(np.median(g[mask > 0]))
+    paper = float(np.percentile(g, 95))
+    return float((g[inside] < ink + BLOT_DARKNESS * (paper - ink)).mean()) > 0.5
+
+
+def find_digits(binary: np.ndarray, gray: np.ndarray | None = None,
+                ) -> tuple[np.ndarray, list[tuple[Box, list[int]]]]:
+    """Connected components that look like digits: (labels, [(box, component ids)]).
+    With `gray` (same size, ink dark) filled blots are recognised and dropped too."""
     h, w = binary.shape
     n, labels, stats = _components(binary)
     keep = np.nonzero(stats[1:, 4] >= MIN_AREA)[0] + 1
@@ -290,8 +310,12 @@ def find_digits(binary: np.ndarray) -> tuple[np.ndarray, list[tuple[Box, list[in
         if bw / bh > ASPECT_RANGE[1]:
             continue
         mask = _select(labels[y : y + bh, x : x + bw], g[5:], n, 1)
-        if digit_like(mask, area):
-            candidates.append(((x, y, bw, bh), g[5:]))
+        if not digit_like(mask, area):
+            continue
+        if gray is not None and area > BLOT_DENSITY * bw * bh \
+                and _blot(mask, gray[y : y + bh, x : x + bw]):
+            continue
+        candidates.append(((x, y, bw, bh), g[5:]))
     if candidates:
         tallest = max(box[3] for box, _ in candidates)
         candidates = [c for c in candidates if c[0][3] >= MIN_REL_HEIGHT * tallest]
@@ -399,7 +423,7 @@ def extract_digits(frame: np.ndarray, threshold: int | None = None) -> list[Crop
         threshold = auto_threshold(ink)
     binary = binarize(ink, threshold)
     binary = cv2.morphologyEx(binary, cv2.MORPH_CLOSE, np.ones((3, 3), np.uint8))
-    labels, candidates = find_digits(binary)
+    labels, candidates = find_digits(binary, small)
     page = _Page(gray, paper, labels, int(labels.max()) + 1, f)
     crops = []
     for box, ids in candidates:
