@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import threading
 import time
@@ -23,6 +24,7 @@ from digitcam.recognizer import Recognizer  # noqa: E402
 from digitcam.scenes import Look, number_scene  # noqa: E402
 from digitcam.web import session as session_module  # noqa: E402
 from digitcam.web.app import create_app  # noqa: E402
+from digitcam.web.reading import Busy, WorkerPool  # noqa: E402
 
 MODEL = "mlp"  # these tests check the server, not the model: any shipped model will do
 
@@ -106,6 +108,33 @@ def test_undecodable_upload_is_400_with_the_reason(client):
     assert answer.status_code == 400
     assert answer.json()["detail"].startswith("notes.txt: not a readable image")
     assert post_image(client, b"", name="empty.png").json()["detail"] == "empty.png: empty file"
+
+
+def test_images_above_the_pixel_cap_are_refused_unread(client):
+    size = (6000).to_bytes(4, "big") + (5000).to_bytes(4, "big")  # 30 megapixels declared
+    header = b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR" + size
+    answer = post_image(client, header, name="huge.png")
+    assert answer.status_code == 400 and "image too large (6000x5000" in answer.json()["detail"]
+
+
+def test_worker_pool_refuses_instead_of_queueing():
+    async def main():
+        pool, gate = WorkerPool(1, max_jobs=2, max_bytes=100), threading.Event()
+        first = asyncio.ensure_future(pool.run(gate.wait, 30, size=60))
+        await asyncio.sleep(0)
+        with pytest.raises(Busy):  # 60 + 50 bytes held > 100
+            await pool.run(len, b"", size=50)
+        second = asyncio.ensure_future(pool.run(gate.wait, 30, size=10))
+        await asyncio.sleep(0)
+        with pytest.raises(Busy):  # 2 jobs already
+            await pool.run(len, b"")
+        gate.set()
+        assert await first and await second
+        assert (pool.pending, pool.pending_bytes) == (0, 0)
+        assert await pool.run(len, b"abc", size=3) == 3
+        pool.shutdown()
+
+    asyncio.run(main())
 
 
 def test_upload_size_cap_is_413():

@@ -40,6 +40,7 @@ STATIC = Path(__file__).parent / "static"
 DEFAULT_MAX_UPLOAD_BYTES = 10 * 1024 * 1024
 DEFAULT_THREADS = 2
 MAX_PENDING = 256  # readings waiting for a thread, all clients together; more -> 503
+MAX_PENDING_BYTES = 256 * 1024 * 1024  # the images those readings hold; more -> 503
 WS_POLICY_VIOLATION = 1008
 
 
@@ -107,7 +108,7 @@ def create_app(model: str | None = None, mode: str = "multi", threshold: int | N
     default = Settings(model=name).updated({"mode": mode, "threshold": threshold,
                                "min_confidence": min_confidence}, models)
     default.recognizer(models)  # load the model now: a bad one fails here, not at first use
-    pool = WorkerPool(threads, MAX_PENDING)
+    pool = WorkerPool(threads, MAX_PENDING, max(MAX_PENDING_BYTES, 2 * max_upload_bytes))
     allowed = list(allow_origins or [])
 
     @asynccontextmanager
@@ -125,9 +126,9 @@ def create_app(model: str | None = None, mode: str = "multi", threshold: int | N
         app.add_middleware(CORSMiddleware, allow_origins=allowed, allow_methods=["GET", "POST"],
                            allow_headers=["*"])
 
-    async def run(fn, *args):
+    async def run(fn, *args, size: int = 0):
         try:
-            return await pool.run(fn, *args)
+            return await pool.run(fn, *args, size=size)
         except Busy as e:
             raise HTTPException(503, str(e)) from None
 
@@ -169,7 +170,7 @@ def create_app(model: str | None = None, mode: str = "multi", threshold: int | N
             raise HTTPException(400, str(e)) from None
         data = await file.read()
         try:
-            reading = await run(read_bytes, recognizer, data, details)
+            reading = await run(read_bytes, recognizer, data, details, size=len(data))
         except (ImageError, ValueError) as e:
             raise HTTPException(400, f"{file.filename or 'upload'}: {e}") from None
         return {"path": file.filename or "", "text": reading["text"],

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import functools
 import threading
 import time
 from collections.abc import Callable
@@ -27,6 +28,7 @@ from ..images import decode_image
 from ..recognizer import DEFAULT_MIN_CONFIDENCE, MODES, Detection, Recognizer
 
 PROB_DECIMALS = 4
+MAX_PIXELS = 25_000_000  # uploads and frames: a 6000x4000 photo; larger ones are refused
 T = TypeVar("T")
 
 
@@ -106,7 +108,7 @@ def reading_dict(recognizer: Recognizer, detections: list[Detection],
 def read_bytes(recognizer: Recognizer, data: bytes, details: bool = False) -> dict[str, Any]:
     """Decode an encoded image and read it (runs in a worker thread). ImageError on bad data."""
     start = time.perf_counter()
-    image = decode_image(data)
+    image = decode_image(data, max_pixels=MAX_PIXELS)
     reading = reading_dict(recognizer, recognizer.read(image), details)
     reading.update(width=int(image.shape[1]), height=int(image.shape[0]),
                    model=recognizer.model_name,
@@ -122,32 +124,36 @@ def classify_pixels(model: str, pixels: np.ndarray) -> np.ndarray:
 class WorkerPool:
     """A few threads for the CPU-bound reading, so the event loop stays responsive.
 
-    At most `max_pending` jobs wait or run at once, all clients together; more raise Busy
-    instead of queueing. A job counts until its thread is done with it, even when the
-    client that asked has gone.
+    At most `max_jobs` jobs, holding at most `max_bytes` of input (`size=` of each), wait or
+    run at once, all clients together; more raise Busy instead of queueing. A job counts
+    until its thread is done with it, even when the client that asked has gone.
     """
 
-    def __init__(self, threads: int, max_pending: int):
+    def __init__(self, threads: int, max_jobs: int, max_bytes: int):
         self.threads = threads
-        self.max_pending = max_pending
+        self.max_jobs = max_jobs
+        self.max_bytes = max_bytes
         self.pending = 0
+        self.pending_bytes = 0
         self._lock = threading.Lock()
         self._executor: ThreadPoolExecutor | None = None
 
-    async def run(self, fn: Callable[..., T], *args: Any) -> T:
+    async def run(self, fn: Callable[..., T], *args: Any, size: int = 0) -> T:
         with self._lock:
-            if self.pending >= self.max_pending:
-                raise Busy(f"server busy: {self.pending} readings waiting")
+            if self.pending >= self.max_jobs or self.pending_bytes + size > self.max_bytes:
+                raise Busy(f"server busy: {self.pending} readings waiting, try again")
             self.pending += 1
+            self.pending_bytes += size
         if self._executor is None:
             self._executor = ThreadPoolExecutor(self.threads, thread_name_prefix="digitcam-read")
         future = self._executor.submit(fn, *args)
-        future.add_done_callback(self._done)
+        future.add_done_callback(functools.partial(self._done, size))
         return await asyncio.wrap_future(future)  # cancelled: a job not yet started is dropped
 
-    def _done(self, _future: Future) -> None:
+    def _done(self, size: int, _future: Future) -> None:
         with self._lock:
             self.pending -= 1
+            self.pending_bytes -= size
 
     def shutdown(self) -> None:
         if self._executor is not None:

@@ -82,7 +82,8 @@ class Session:
         start = time.perf_counter()
         recognizer, details = self.recognizer, self.settings.details
         try:
-            reading = await self.pool.run(read_bytes, recognizer, data, details)
+            reading = await self.pool.run(read_bytes, recognizer, data, details,
+                                          size=len(data))
         except (ImageError, ValueError, Busy) as e:
             await self._reply_quietly({"type": "error", "frame": frame, "error": str(e)})
             return
