@@ -16,13 +16,25 @@ at a time (later ones are dropped); recognition runs on a small thread pool, not
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from contextlib import asynccontextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Any
 from urllib.parse import urlsplit
 
 import numpy as np
-from fastapi import FastAPI, File, HTTPException, Query, UploadFile, WebSocket
+from fastapi import (
+    APIRouter,
+    Depends,
+    FastAPI,
+    File,
+    HTTPException,
+    Query,
+    Request,
+    UploadFile,
+    WebSocket,
+)
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import FileResponse
 from fastapi.staticfiles import StaticFiles
@@ -97,6 +109,110 @@ def same_origin(ws: WebSocket, allowed: list[str]) -> bool:
     return urlsplit(origin).netloc == ws.headers.get("host")
 
 
+@dataclass
+class Service:
+    """What the routes share: the starting settings, the models, the thread pool, limits."""
+
+    default: Settings
+    models: dict[str, str]
+    pool: WorkerPool
+    max_upload_bytes: int
+    allowed_origins: list[str]
+
+    async def run(self, fn: Callable[..., Any], *args: Any, size: int = 0) -> Any:
+        try:
+            return await self.pool.run(fn, *args, size=size)
+        except Busy as e:
+            raise HTTPException(503, str(e)) from None
+
+
+def get_service(request: Request) -> Service:
+    return request.app.state.service
+
+
+ServiceDep = Annotated[Service, Depends(get_service)]
+router = APIRouter()
+
+
+@router.get("/", include_in_schema=False)
+async def index() -> FileResponse:
+    return FileResponse(STATIC / "index.html")
+
+
+@router.get("/api/health", summary="Is the server up, and with which model")
+async def health(service: ServiceDep) -> dict[str, Any]:
+    return {"status": "ok", "version": __version__, "model": service.default.model,
+            "pending": service.pool.pending}
+
+
+@router.get("/api/models", summary="Models a client may pick")
+async def list_models(service: ServiceDep) -> dict[str, Any]:
+    return {"default": service.default.model,
+            "models": [model_info(name, path) for name, path in sorted(service.models.items())]}
+
+
+def model_info(name: str, path: str) -> dict[str, Any]:
+    card = load_card(resolve_model(path))
+    return {"name": name, "description": card.get("description", ""),
+            "parameters": card.get("parameters"), "accuracy": card.get("accuracy", {})}
+
+
+@router.post("/api/read", response_model=ReadResponse, response_model_exclude_none=True,
+             summary="Read the number in an uploaded image (the `predict --json` schema)",
+             responses={400: {"description": "not a readable image, or bad settings"},
+                        413: {"description": "upload too large"},
+                        503: {"description": "too many readings waiting"}})
+async def read(
+    service: ServiceDep,
+    file: Annotated[UploadFile, File(description="an image: PNG, JPEG, BMP, WebP, ...")],
+    model: Annotated[str | None, Query(description="a name from /api/models")] = None,
+    mode: Annotated[str | None, Query(description="multi or roi")] = None,
+    threshold: Annotated[int | None, Query(ge=0, le=255, description="absent: auto")] = None,
+    min_confidence: Annotated[float | None, Query(ge=0, le=1)] = None,
+    details: Annotated[bool, Query(description="add probs and crop to each digit")] = False,
+) -> dict[str, Any]:
+    changes = {"model": model, "mode": mode, "min_confidence": min_confidence}
+    changes = {k: v for k, v in changes.items() if v is not None}
+    changes.update(threshold=threshold, details=details)
+    try:
+        recognizer = service.default.updated(changes, service.models).recognizer(service.models)
+    except ValueError as e:
+        raise HTTPException(400, str(e)) from None
+    data = await file.read()
+    try:
+        reading = await service.run(read_bytes, recognizer, data, details, size=len(data))
+    except (ImageError, ValueError) as e:
+        raise HTTPException(400, f"{file.filename or 'upload'}: {e}") from None
+    return {"path": file.filename or "", "text": reading["text"], "digits": reading["digits"]}
+
+
+@router.post("/api/classify", response_model=ClassifyResponse,
+             summary="Probabilities of one 28x28 image (white ink on black)")
+async def classify(request: ClassifyRequest, service: ServiceDep) -> dict[str, Any]:
+    name = request.model or service.default.model
+    if name not in service.models:
+        raise HTTPException(400, f"model must be one of {sorted(service.models)}, got {name!r}")
+    try:
+        pixels = pixels_array(request.pixels)
+    except ValueError as e:
+        raise HTTPException(422, str(e)) from None
+    probs = await service.run(classify_pixels, service.models[name], pixels)
+    return {"model": name, "digit": int(probs.argmax()),
+            "confidence": round(float(probs.max()), 4),
+            "probs": [round(float(p), 4) for p in probs]}
+
+
+@router.websocket("/ws")
+async def websocket(ws: WebSocket) -> None:
+    service: Service = ws.app.state.service
+    if not same_origin(ws, service.allowed_origins):
+        await ws.close(code=WS_POLICY_VIOLATION)
+        return
+    await ws.accept()
+    await Session(ws, service.pool, service.default, service.models,
+                  service.max_upload_bytes).run()
+
+
 def create_app(model: str | None = None, mode: str = "multi", threshold: int | None = None,
                min_confidence: float = DEFAULT_MIN_CONFIDENCE,
                max_upload_bytes: int = DEFAULT_MAX_UPLOAD_BYTES, threads: int = DEFAULT_THREADS,
@@ -105,11 +221,10 @@ def create_app(model: str | None = None, mode: str = "multi", threshold: int | N
     The other arguments are each client's starting settings and the server's limits;
     `allow_origins` enables CORS for those origins (none by default)."""
     name, models = model_choices(model)
-    default = Settings(model=name).updated({"mode": mode, "threshold": threshold,
-                               "min_confidence": min_confidence}, models)
+    default = Settings(model=name).updated(
+        {"mode": mode, "threshold": threshold, "min_confidence": min_confidence}, models)
     default.recognizer(models)  # load the model now: a bad one fails here, not at first use
     pool = WorkerPool(threads, MAX_PENDING, max(MAX_PENDING_BYTES, 2 * max_upload_bytes))
-    allowed = list(allow_origins or [])
 
     @asynccontextmanager
     async def lifespan(app: FastAPI):
@@ -119,90 +234,11 @@ def create_app(model: str | None = None, mode: str = "multi", threshold: int | N
     app = FastAPI(title="digitcam", version=__version__, lifespan=lifespan,
                   description="Read handwritten digits: the page at `/`, this API, and the "
                               "WebSocket `/ws` (message format in the README).")
-    app.state.pool = pool
-    app.state.settings = default
+    app.state.service = Service(default, models, pool, max_upload_bytes, list(allow_origins or []))
     app.add_middleware(BodyLimit, max_bytes=max_upload_bytes)
-    if allowed:
-        app.add_middleware(CORSMiddleware, allow_origins=allowed, allow_methods=["GET", "POST"],
-                           allow_headers=["*"])
-
-    async def run(fn, *args, size: int = 0):
-        try:
-            return await pool.run(fn, *args, size=size)
-        except Busy as e:
-            raise HTTPException(503, str(e)) from None
-
-    @app.get("/", include_in_schema=False)
-    async def index() -> FileResponse:
-        return FileResponse(STATIC / "index.html")
-
+    if allow_origins:
+        app.add_middleware(CORSMiddleware, allow_origins=list(allow_origins),
+                           allow_methods=["GET", "POST"], allow_headers=["*"])
+    app.include_router(router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
-
-    @app.get("/api/health", summary="Is the server up, and with which model")
-    async def health() -> dict[str, Any]:
-        return {"status": "ok", "version": __version__, "model": default.model,
-                "pending": pool.pending}
-
-    @app.get("/api/models", summary="Models a client may pick")
-    async def list_models() -> dict[str, Any]:
-        return {"default": default.model,
-                "models": [_model_info(name, path) for name, path in sorted(models.items())]}
-
-    @app.post("/api/read", response_model=ReadResponse, response_model_exclude_none=True,
-              summary="Read the number in an uploaded image (the `predict --json` schema)",
-              responses={400: {"description": "not a readable image, or bad settings"},
-                         413: {"description": "upload too large"}})
-    async def read(
-        file: Annotated[UploadFile, File(description="an image: PNG, JPEG, BMP, WebP, ...")],
-        model: Annotated[str | None, Query(description="a name from /api/models")] = None,
-        mode: Annotated[str | None, Query(description="multi or roi")] = None,
-        threshold: Annotated[int | None, Query(ge=0, le=255,
-                                               description="0-255; absent: auto")] = None,
-        min_confidence: Annotated[float | None, Query(ge=0, le=1)] = None,
-        details: Annotated[bool, Query(description="add probs and crop per digit")] = False,
-    ) -> dict[str, Any]:
-        changes = {"model": model, "mode": mode, "min_confidence": min_confidence}
-        changes = {k: v for k, v in changes.items() if v is not None}
-        changes.update(threshold=threshold, details=details)
-        try:
-            recognizer = default.updated(changes, models).recognizer(models)
-        except ValueError as e:
-            raise HTTPException(400, str(e)) from None
-        data = await file.read()
-        try:
-            reading = await run(read_bytes, recognizer, data, details, size=len(data))
-        except (ImageError, ValueError) as e:
-            raise HTTPException(400, f"{file.filename or 'upload'}: {e}") from None
-        return {"path": file.filename or "", "text": reading["text"],
-                "digits": reading["digits"]}
-
-    @app.post("/api/classify", response_model=ClassifyResponse,
-              summary="Probabilities of one 28x28 image (white ink on black)")
-    async def classify(request: ClassifyRequest) -> dict[str, Any]:
-        name = request.model or default.model
-        if name not in models:
-            raise HTTPException(400, f"model must be one of {sorted(models)}, got {name!r}")
-        try:
-            pixels = pixels_array(request.pixels)
-        except ValueError as e:
-            raise HTTPException(422, str(e)) from None
-        probs = await run(classify_pixels, models[name], pixels)
-        return {"model": name, "digit": int(probs.argmax()),
-                "confidence": round(float(probs.max()), 4),
-                "probs": [round(float(p), 4) for p in probs]}
-
-    @app.websocket("/ws")
-    async def websocket(ws: WebSocket) -> None:
-        if not same_origin(ws, allowed):
-            await ws.close(code=WS_POLICY_VIOLATION)
-            return
-        await ws.accept()
-        await Session(ws, pool, default, models, max_upload_bytes).run()
-
     return app
-
-
-def _model_info(name: str, path: str) -> dict[str, Any]:
-    card = load_card(resolve_model(path))
-    return {"name": name, "description": card.get("description", ""),
-            "parameters": card.get("parameters"), "accuracy": card.get("accuracy", {})}
