@@ -25,8 +25,10 @@ class ReadingSocket {
   }
 
   connect() {
-    const scheme = location.protocol === "https:" ? "wss://" : "ws://";
-    const ws = new WebSocket(scheme + location.host + "/ws");
+    const url = new URL("ws", location.href);  // relative: works behind a path prefix too
+    url.protocol = location.protocol === "https:" ? "wss:" : "ws:";
+    url.hash = "";
+    const ws = new WebSocket(url);
     this.ws = ws;
     ws.onopen = () => ws.send(JSON.stringify({ type: "settings", ...this.settings }));
     ws.onmessage = (event) => this.handle(JSON.parse(event.data));
@@ -334,7 +336,7 @@ function showMode() {
 async function setupModels() {
   const select = $("model");
   try {
-    const answer = await (await fetch("/api/models")).json();
+    const answer = await (await fetch("api/models")).json();
     for (const m of answer.models) {
       const option = new Option(m.name, m.name, false, m.name === answer.default);
       option.title = m.description;
