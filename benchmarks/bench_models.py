@@ -1,6 +1,7 @@
 """The model table of BENCHMARKS.md: size, accuracy, training time, speed, camera-like scenes.
 
     python benchmarks/bench_models.py [MODEL ...] [--scenes 150] [--repeats 200] [--data-dir D]
+    python benchmarks/bench_models.py A.onnx B.onnx --scenes-from validation   # for choices
 
 MODEL is a shipped name or an .onnx path (default: every shipped model, plus runs/deep.onnx
 and runs/ensemble.onnx when present). For each: parameters and training time (from its card),
@@ -11,6 +12,8 @@ through the whole runtime path (`Recognizer.read`) on camera-like pages written 
 written digits found and read right, and of pages whose whole text is read right; and on
 photos of single digits in a hand unlike MNIST's (`digitcam.handwriting`: slanted script).
 Latencies are the fastest of `--repeats` runs (the machine is shared); medians are printed too.
+With `--scenes-from validation` the pages are written with the validation digits that
+`digitcam train` holds out (seed 0) instead, for comparing training choices without the test set.
 """
 
 from __future__ import annotations
@@ -28,7 +31,7 @@ from digitcam.data import load_mnist_data
 from digitcam.handwriting import other_hand
 from digitcam.recognizer import Recognizer
 from digitcam.scenes import Scene, number_scene
-from digitcam.train import onnx_accuracy
+from digitcam.train import onnx_accuracy, split_train_val
 
 BATCH = 32
 EXTRA = (Path("runs/deep.onnx"), Path("runs/ensemble.onnx"))
@@ -136,11 +139,16 @@ def main() -> None:
     p.add_argument("--repeats", type=int, default=200)
     p.add_argument("--other-hand", type=int, default=30, help="photos per digit (default 30)")
     p.add_argument("--data-dir", default=None)
+    p.add_argument("--scenes-from", choices=("test", "validation"), default="test")
     args = p.parse_args()
     names = args.models or [*available_models(), *(str(e) for e in EXTRA if e.exists())]
     models = [resolve_model(n) for n in names]
-    _, (x, y) = load_mnist_data(args.data_dir, download=False)
-    scenes = make_scenes(x, y, args.scenes)
+    (x_train, y_train), (x, y) = load_mnist_data(args.data_dir, download=False)
+    if args.scenes_from == "validation":
+        _, (x_val, y_val) = split_train_val(x_train, y_train, seed=0)
+        scenes = make_scenes(x_val, y_val, args.scenes)
+    else:
+        scenes = make_scenes(x, y, args.scenes)
     photos = other_hand_photos(args.other_hand)
     rows = []
     for model in models:
