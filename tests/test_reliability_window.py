@@ -98,25 +98,32 @@ def find_window(display: str, title: str, process: subprocess.Popen) -> int:
     raise AssertionError(f"no window {title!r} appeared")
 
 
+@contextlib.contextmanager
+def live_window(display: str, *args: str):
+    """`digitcam live ARGS` on `display` (stdout and stderr piped); killed if still running
+    when the block ends."""
+    env = {**os.environ, "DISPLAY": display, "QT_QPA_PLATFORM": "xcb"}
+    live = subprocess.Popen([sys.executable, "-m", "digitcam", "live", *args], env=env,
+                            text=True, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    try:
+        yield live
+    finally:
+        if live.poll() is None:
+            live.kill()
+            live.communicate()
+
+
 @pytest.mark.slow
 def test_closing_the_window_ends_the_loop_cleanly():
     from digitcam.live import WINDOW
 
-    with xvfb() as display:
-        env = {**os.environ, "DISPLAY": display, "QT_QPA_PLATFORM": "xcb"}
-        live = subprocess.Popen([sys.executable, "-m", "digitcam", "live", "--source", "sample",
-                                 "--loop", "--model", MODEL], env=env, text=True,
-                                stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-        try:
-            window = find_window(display, WINDOW, live)
-            time.sleep(1.0)  # the loop is running
-            assert live.poll() is None
-            press_close_button(display, window)
-            out, err = live.communicate(timeout=TIMEOUT_S)
-        finally:
-            if live.poll() is None:
-                live.kill()
-                live.communicate()
+    with xvfb() as display, live_window(display, "--source", "sample", "--loop",
+                                        "--model", MODEL) as live:
+        window = find_window(display, WINDOW, live)
+        time.sleep(1.0)  # the loop is running
+        assert live.poll() is None
+        press_close_button(display, window)
+        out, err = live.communicate(timeout=TIMEOUT_S)
     assert live.returncode == 0, err
     assert out.startswith("sample: ") and " frames in " in out
     assert "Traceback" not in err
