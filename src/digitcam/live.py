@@ -255,14 +255,14 @@ def save_crops(image: np.ndarray, detections: list[Detection], folder: Path,
     what the pipeline reads again when fine-tuning."""
     out_dir = folder / label
     out_dir.mkdir(parents=True, exist_ok=True)
-    stamp = time.strftime("%Y%m%d-%H%M%S")
+    stamp = f"{time.strftime('%Y%m%d-%H%M%S')}-{int(time.time() * 1000) % 1000:03d}"
     h, w = image.shape[:2]
     paths = []
     for k, d in enumerate(detections):
         x, y, bw, bh = d.box
         m = int(CROP_MARGIN * max(bw, bh))
         crop = image[max(y - m, 0) : min(y + bh + m, h), max(x - m, 0) : min(x + bw + m, w)]
-        path = out_dir / f"{stamp}-{int(time.time() * 1000) % 1000:03d}-{k}.png"
+        path = out_dir / f"{stamp}-{k}.png"
         cv2.imwrite(str(path), crop)
         paths.append(path)
     return paths
@@ -372,20 +372,26 @@ class Window:
         else:
             raw = result.raw if result and result.frame is frame else \
                 self.recognizer.read(frame.image, keep_rejected=True)
+            if not raw:
+                self.say("no digit in view to save")
+                return
             paths = save_crops(frame.image, raw, self.collect, label)
             self.say(f"saved {len(paths)} crop(s) as {label} in {self.collect / label}")
 
     def run(self, max_frames: int | None = None) -> Summary:
+        """Until q/Esc, the window closed, the end of the source or max_frames. The
+        summary's time counts only while recognition runs on a moving feed."""
         summary = Summary(self.source.name)
         pace = self.source.fps or (None if self.source.live else FOLDER_FPS)
         fps = FpsMeter()
-        start = due = time.perf_counter()
-        frame = self.source.read()
+        due = tick = time.perf_counter()
+        frame, previous = self.source.read(), None
         result: Result | None = None
         try:
             while frame is not None:
-                fresh = result is None or result.frame is not frame
-                changed = self._threshold_changed()
+                fresh = frame is not previous
+                previous = frame
+                changed = self._threshold_changed()  # read the trackbar every time
                 if self.running and (fresh or changed):
                     result = self.runner.process(frame)
                     summary.add(frame.index, text_of(result.shown), result.latency_ms)
@@ -397,6 +403,10 @@ class Window:
                 if not self.key(cv2.waitKey(wait) & 0xFF, frame, result, shown) \
                         or self.closed():
                     break
+                now = time.perf_counter()
+                if self.running and not self.frozen:
+                    summary.seconds += now - tick
+                tick = now
                 if max_frames is not None and summary.frames >= max_frames:
                     break
                 if not self.frozen:
@@ -406,7 +416,6 @@ class Window:
         finally:
             cv2.destroyAllWindows()
             cv2.waitKey(1)
-        summary.seconds = time.perf_counter() - start
         return summary
 
 

@@ -19,7 +19,8 @@ WHITE = (255, 255, 255)
 BLACK = (0, 0, 0)
 GREY = (150, 150, 150)
 PROCESSED_SCALE = 4      # each 28x28 input shown 112x112
-PROCESSED_MAX = 12       # at most this many inputs side by side
+PROCESSED_COLUMNS = 6    # inputs per row
+PROCESSED_MAX = 12       # at most this many inputs shown
 
 
 def _label(img: np.ndarray, text: str, org: tuple[int, int], scale: float, color,
@@ -46,17 +47,17 @@ def annotate(frame: np.ndarray, detections: list[Detection], status: str = "",
     h, w = out.shape[:2]
     scale = max(0.5, min(w, h) / 600)
     if roi is not None:
-        x, y, bw, bh = roi
-        cv2.rectangle(out, (x, y), (x + bw, y + bh), YELLOW, 2)
+        x, y, bw, bh = roi  # just outside the digit's own box, which is the same
+        cv2.rectangle(out, (x - 4, y - 4), (x + bw + 4, y + bh + 4), YELLOW, 2)
     for d in detections:
         x, y, bw, bh = d.box
         cv2.rectangle(out, (x, y), (x + bw, y + bh), GREEN, 2)
         _label(out, f"{d.digit} {d.confidence:.0%}", (x, max(y - 8, 16)), 0.7 * scale, GREEN)
     text = text_of(detections)
-    _label(out, text or "-", (10, int(40 * scale)), 1.2 * scale, WHITE, 3)
+    if text:
+        _label(out, text, (10, int(40 * scale)), 1.2 * scale, WHITE, 3)
     if message:
-        (tw, _), _ = cv2.getTextSize(message, FONT, 0.8 * scale, 2)
-        _label(out, message, ((w - tw) // 2, h // 2), 0.8 * scale, YELLOW)
+        _label(out, message, (10, int(75 * scale)), 0.7 * scale, YELLOW)
     if status:
         strip = out[h - int(26 * scale) :]
         strip[:] = strip // 3  # darkened band under the status line
@@ -67,20 +68,22 @@ def annotate(frame: np.ndarray, detections: list[Detection], status: str = "",
 
 def processed_mosaic(crops: list[np.ndarray], labels: list[str] | None = None,
                      scale: int = PROCESSED_SCALE) -> np.ndarray:
-    """The model's 28x28 inputs, enlarged without smoothing, side by side; a caption
-    strip under each. An empty list gives one dark tile saying so."""
+    """The model's 28x28 inputs, enlarged without smoothing, side by side in rows of
+    PROCESSED_COLUMNS, a caption under each. The canvas keeps its width whatever the
+    count, so the window does not jump about; an empty list says so."""
     side = 28 * scale
+    cell_w, cell_h = side + 8, side + 26
     crops = crops[:PROCESSED_MAX]
+    rows = max(1, -(-len(crops) // PROCESSED_COLUMNS))
+    canvas = np.full((rows * cell_h, PROCESSED_COLUMNS * cell_w, 3), 30, np.uint8)
     if not crops:
-        tile = np.full((side + 24, 2 * side, 3), 30, np.uint8)
-        _label(tile, "no digits", (10, side // 2 + 8), 0.6, GREY, 1)
-        return tile
-    tiles = []
+        _label(canvas, "no digits", (12, cell_h // 2), 0.7, GREY, 1)
     for i, crop in enumerate(crops):
+        r, c = divmod(i, PROCESSED_COLUMNS)
+        y, x = r * cell_h + 4, c * cell_w + 4
         big = cv2.resize(crop, (side, side), interpolation=cv2.INTER_NEAREST)
-        tile = np.full((side + 24, side + 4, 3), 30, np.uint8)  # a grey gap between inputs
-        tile[:side, 2 : side + 2] = big[..., None]
+        canvas[y : y + side, x : x + side] = big[..., None]
         if labels and i < len(labels):
-            cv2.putText(tile, labels[i], (6, side + 18), FONT, 0.5, WHITE, 1, cv2.LINE_AA)
-        tiles.append(tile)
-    return np.hstack(tiles)
+            cv2.putText(canvas, labels[i], (x + 2, y + side + 17), FONT, 0.5, WHITE, 1,
+                        cv2.LINE_AA)
+    return canvas
