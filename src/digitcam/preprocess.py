@@ -38,6 +38,7 @@ MAX_HOLES = 2            # an 8 has two loops; a star or hatching has many
 MAX_BORDER_COVER = 3.3   # a drawn box covers all four sides of its bounding box (sum, 0-4)
 BLOT_DENSITY = 0.4       # denser candidates are checked for being a filled blot ...
 BLOT_DARKNESS = 0.25     # ... whose inside is within this share of the ink-paper gap of ink
+BLOT_EXCESS = 1.0        # ... more than the area the ink map marked (digits: under 0.95)
 ROI_SIZE = 150
 ROI_THRESHOLD = 127
 MAX_FRAME_PIXELS = 10_000 * 10_000  # larger frames are refused (ValueError) before any work
@@ -278,18 +279,13 @@ def _select(labels: np.ndarray, ids: list[int], count: int, value: int) -> np.nd
 
 def _blot(mask: np.ndarray, g: np.ndarray) -> bool:
     """A filled blot, whose inside the ink map misses (the paper estimate cannot see past a
-    blob that large, so only its rim stands out): most of the convex hull that is not
-    marked as ink is nearly as dark as the ink. A digit's hull holds paper instead.
+    blob that large, so only its rim stands out): far more of its box is as dark as the
+    ink than the ink map marked. A digit's darkest pixels lie within its strokes.
     mask: the candidate's 0/1 mask in its box; g: the grey box, ink dark."""
-    points = cv2.findNonZero(mask)
-    hull = np.zeros_like(mask)
-    cv2.fillConvexPoly(hull, cv2.convexHull(points), 1)
-    inside = (hull > 0) & (mask == 0)
-    if inside.sum() < 0.1 * mask.size:
-        return False
-    ink = float(np.median(g[mask > 0]))
-    paper = float(np.percentile(g, 95))
-    return float((g[inside] < ink + BLOT_DARKNESS * (paper - ink)).mean()) > 0.5
+    ink = cv2.mean(g, mask)[0]
+    paper = float(cv2.minMaxLoc(cv2.blur(g, (3, 3)))[1])
+    dark = cv2.countNonZero(cv2.inRange(g, 0, ink + BLOT_DARKNESS * (paper - ink)))
+    return dark > BLOT_EXCESS * cv2.countNonZero(mask)
 
 
 def find_digits(binary: np.ndarray, gray: np.ndarray | None = None,
@@ -414,7 +410,10 @@ def extract_digits(frame: np.ndarray, threshold: int | None = None) -> list[Crop
     f = detection_scale(gray.shape)
     h, w = gray.shape
     small = gray if f == 1 else cv2.resize(gray, (w // f, h // f), interpolation=cv2.INTER_AREA)
-    dark = ink_is_dark(small)
+    sh, sw = small.shape
+    probe = small if min(sh, sw) < 128 else cv2.resize(small, (sw // 2, sh // 2),
+                                                       interpolation=cv2.INTER_AREA)
+    dark = ink_is_dark(probe)  # polarity is a page-wide matter: a quarter-size look will do
     if not dark:
         gray, small = cv2.bitwise_not(gray), cv2.bitwise_not(small)
     paper = paper_map(small)
