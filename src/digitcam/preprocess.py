@@ -31,6 +31,7 @@ MIN_AREA = 6             # pixels at detection scale: smaller components are spe
 MIN_DIGIT_HEIGHT = 10    # pixels at detection scale
 MIN_REL_HEIGHT = 0.4     # a candidate at least this fraction of the tallest digit-like one
 MAX_COMPONENTS = 300     # a textured scene, not a page: only the largest blobs are kept
+CAP_GAP = 0.25           # a detached cap (the bar of a 5) within this share of the height
 ASPECT_RANGE = (0.05, 2.0)
 BAR_ASPECT = 0.35        # narrower than this: a plain "1", a solid bar, exempt from shape tests
 DENSITY_RANGE = (0.08, 0.72)
@@ -174,8 +175,9 @@ def binarize(ink: np.ndarray, threshold: int | None = None) -> np.ndarray:
 def _merge_pairs(b: np.ndarray) -> np.ndarray:
     """(n, n) bool: which boxes (rows x, y, w, h, area) belong to the same digit.
 
-    A stroke broken across (overlapping columns, a small vertical gap), or a small piece of
-    stroke just beside a larger part (a gap under 15% of its height)."""
+    A stroke broken across (overlapping columns, a small vertical gap); a small piece of
+    stroke just beside a larger part (a gap under 15% of its height); or a small cap just
+    above or below one, over some of its columns (the detached bar of a 5)."""
     x, y, w, h, area = (b[:, i, None].astype(np.float32) for i in range(5))
     xt, yt, wt, ht, at = x.T, y.T, w.T, h.T, area.T
     overlap_x = np.minimum(x + w, xt + wt) - np.maximum(x, xt)
@@ -186,7 +188,9 @@ def _merge_pairs(b: np.ndarray) -> np.ndarray:
     piece = ((small_h < 0.6 * big_h) & (small_h >= 0.25 * big_h)
              & (np.minimum(area, at) < 0.3 * np.maximum(area, at))
              & (-overlap_x < 0.15 * big_h) & (overlap_y > 0.5 * small_h))
-    pairs = broken | piece
+    cap = ((small_h < 0.4 * big_h) & (overlap_x > 0)
+           & (-overlap_y < CAP_GAP * big_h) & (overlap_y < 0.5 * small_h))
+    pairs = broken | piece | cap
     np.fill_diagonal(pairs, False)
     return pairs
 
