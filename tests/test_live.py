@@ -234,12 +234,16 @@ def test_bad_options_are_one_line(tmp_path):
     assert result.returncode == 1 and "Traceback" not in result.stderr
 
 
-def test_without_a_display_live_runs_headless_and_says_so(tmp_path):
+@pytest.mark.parametrize("display", [None, ":249"], ids=["unset", "unreachable"])
+def test_without_a_display_live_runs_headless_and_says_so(display):
     env = {k: v for k, v in os.environ.items() if k not in ("DISPLAY", "WAYLAND_DISPLAY")}
+    if display:
+        env["DISPLAY"] = display  # no X server there: Qt would abort, so it is probed first
     result = digitcam_cli("live", "--source", "sample", "--model", MODEL, "--max-frames", "20",
                           env=env)
     assert result.returncode == 0, result.stderr
     assert "no display" in result.stderr and "running headless" in result.stderr
+    assert result.stderr.count("\n") == 1
     assert "frame 0 (0.00 s): 7" in result.stdout
     assert result.stdout.strip().splitlines()[-1].startswith("sample: 20 frames")
 

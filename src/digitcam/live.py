@@ -222,10 +222,33 @@ def _qt_fonts() -> None:
             return
 
 
-def display_available() -> bool:
-    """A window can open: always on macOS and Windows; on Linux when X11 or Wayland is set."""
-    if sys.platform.startswith("linux"):
-        return bool(os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"))
+def no_display_reason() -> str:
+    """Why no window can open here, or "" when one can: always on macOS and Windows; on
+    Linux when Wayland is set, or DISPLAY names an X server that answers (Qt would abort
+    the process on one that does not)."""
+    if not sys.platform.startswith("linux") or os.environ.get("WAYLAND_DISPLAY"):
+        return ""
+    display = os.environ.get("DISPLAY", "")
+    if not display:
+        return "DISPLAY is not set"
+    return "" if _x_server_answers(display) else f"cannot connect to DISPLAY={display}"
+
+
+def _x_server_answers(display: str) -> bool:
+    import ctypes
+    import ctypes.util
+
+    name = ctypes.util.find_library("X11")
+    if name is None:
+        return True  # cannot tell: let the window try
+    x11 = ctypes.cdll.LoadLibrary(name)
+    x11.XOpenDisplay.restype = ctypes.c_void_p
+    x11.XOpenDisplay.argtypes = [ctypes.c_char_p]
+    x11.XCloseDisplay.argtypes = [ctypes.c_void_p]
+    connection = x11.XOpenDisplay(display.encode())
+    if not connection:
+        return False
+    x11.XCloseDisplay(connection)
     return True
 
 
@@ -451,9 +474,10 @@ def run_opencv_loop(source: str | int = 0, model: str | os.PathLike | None = Non
         kwargs = {} if min_confidence is None else {"min_confidence": min_confidence}
         recognizer = Recognizer(model, mode, threshold, **kwargs)
     if headless is None:
-        headless = not display_available()
+        reason = no_display_reason()
+        headless = bool(reason)
         if headless:
-            print("digitcam: no display (DISPLAY is not set): running headless; "
+            print(f"digitcam: no display ({reason}): running headless; "
                   "--log and --record keep the readings", file=sys.stderr, flush=True)
     src = open_source(source, loop=loop)
     threads = cv2.getNumThreads()

@@ -5,10 +5,14 @@
   full scale) -> polarity (dark ink on light paper, or light on dark) -> illumination
   normalisation (ink contrast against a local estimate of the paper: shadows, gradients
   and tinted paper removed) -> threshold (Otsu with a contrast floor, or the user's, on
-  that contrast) -> connected components, broken strokes merged -> candidates filtered by
-  size, aspect, ink density, holes and outline (boxes, blots, hatching are not digits) ->
-  each crop fitted into 20x20 keeping its aspect ratio, stroke width normalised, and
-  placed in 28x28 by its centre of mass, as MNIST itself was made.
+  that contrast) -> connected components, broken strokes and detached caps merged ->
+  candidates filtered by size, aspect, ink density, holes, outline and fill (boxes, blots,
+  stars, hatching are not digits) -> each crop cut from the full-size frame, fitted into
+  20x20 keeping its aspect ratio, stroke width normalised, and placed in 28x28 by its
+  centre of mass, as MNIST itself was made.
+  Timings (640x480, 0-10 digits) are in BENCHMARKS.md, "Live recognition". It runs
+  fastest with OpenCV single-threaded (cv2.setNumThreads(1), as the live loop sets it):
+  on images this small the thread pool costs more than it saves.
 `roi`, the paper's pipeline kept for comparison: grey, Gaussian blur, binary threshold,
   central 150x150 box squashed to 20x20 and padded to 28x28.
 

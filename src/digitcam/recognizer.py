@@ -13,6 +13,8 @@ import numpy as np
 from .classify import get_classifier
 from .preprocess import Box, extract_digits, extract_roi
 
+# Chosen from the trade-off curve in BENCHMARKS.md ("Live recognition"): below 0.5 no
+# number more is read right; above it right readings fall faster than false ones.
 DEFAULT_MIN_CONFIDENCE = 0.5
 MODES = ("multi", "roi")
 
