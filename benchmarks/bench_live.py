@@ -148,6 +148,8 @@ def machine() -> str:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--model", default=None, help="shipped name or .onnx (default cnn)")
+    parser.add_argument("--mode", choices=("multi", "roi"), default="multi",
+                        help="roi: the paper's pipeline, for comparison (one digit a frame)")
     parser.add_argument("--scenes", type=int, default=200, help="scenes per kind")
     parser.add_argument("--clips", type=int, default=6, help="video clips (140 frames each)")
     parser.add_argument("--frames", type=int, default=40, help="frames per speed case")
@@ -159,10 +161,10 @@ def main() -> None:
     parts = set(args.only.split(","))
     (x_train, y_train), (x_test, y_test) = load_mnist_data(args.data_dir)
     x, y = (x_test, y_test) if args.split == "test" else (x_train, y_train)
-    recognizer = Recognizer(args.model, min_confidence=DEFAULT_MIN_CONFIDENCE)
+    recognizer = Recognizer(args.model, args.mode, min_confidence=DEFAULT_MIN_CONFIDENCE)
     cv2.setNumThreads(1)  # as the live loop runs it
-    print(f"model {recognizer.model_name}, MNIST {args.split} digits, {machine()}, "
-          "OpenCV single-threaded")
+    print(f"model {recognizer.model_name}, mode {args.mode}, MNIST {args.split} digits, "
+          f"{machine()}, OpenCV single-threaded")
     if parts & {"accuracy", "curve"}:
         sets = scene_sets(x, y, args.scenes, args.seed)
         dets = read_all(recognizer, sets)
