@@ -15,12 +15,13 @@ import shutil
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 import cv2
 import numpy as np
 import pytest
 
-from digitcam.live import PROCESSED, WINDOW
+from digitcam.live import PROCESSED, SYSTEM_FONTS, WINDOW
 from digitcam.live_draw import GREEN, YELLOW
 
 from .badfiles import MODEL
@@ -138,6 +139,8 @@ def test_window_click_overlay_trackbar_and_keys(tmp_path):
                 live.communicate()
     assert live.returncode == 0, err
     assert out.startswith("sample: ") and " frames in " in out
-    assert "Traceback" not in err and "QFont" not in err
+    assert "Traceback" not in err
+    if any(Path(folder).is_dir() for folder in SYSTEM_FONTS):  # fonts-dejavu-core in CI
+        assert "QFont" not in err  # Qt found the system's fonts: trackbar label, no warnings
     crop = cv2.imread(str(next((collect / "7").glob("*.png"))))
     assert crop is not None and crop.shape[0] > 28
