@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import json
+import zipfile
 
 import numpy as np
 import pytest
@@ -57,6 +58,8 @@ def test_deep_recipe_card(deep_run):
     assert deep_run.with_name("deep.crops.npz").exists()
     assert t["epochs_run"] == 2 and t["best_epoch"] in (1, 2)
     assert [round(lr, 6) for lr in lr_log(deep_run)] == [0.0002, 0.002]  # warm-up, then peak
+    with zipfile.ZipFile(deep_run.with_suffix(".keras")) as saved:
+        assert b"optimizer" not in saved.read("model.weights.h5")  # compact: weights only
 
 
 @pytest.mark.parametrize("run", ["mlp_run", "deep_run"])

@@ -274,7 +274,7 @@ def save_keras(net, path: Path) -> None:
     is what `digitcam finetune` starts from."""
     import keras
 
-    bare = keras.models.clone_model(net)
+    bare = keras.Model.from_config(net.get_config())  # clone_model would keep the optimizer
     bare.set_weights(net.get_weights())
     tmp = path.with_name(f".{path.stem}.tmp.keras")
     try:
