@@ -97,3 +97,8 @@ def test_resume_continues_after_an_interruption(mnist, tmp_path):
     card = json.loads(stem.with_suffix(".json").read_text())
     assert card["training"]["resumed"] is True and card["training"]["epochs_run"] == 3
     assert card["accuracy"]["validation"] > 0.85
+
+    train_mnist_model("mlp", **{**args, "epochs": 1})  # a new run over the old one's files
+    card = json.loads(stem.with_suffix(".json").read_text())
+    assert card["training"]["resumed"] is False and card["training"]["epochs_run"] == 1
+    assert log_epochs(stem) == [0]

@@ -24,6 +24,8 @@ def test_ensemble_averages_its_members(mnist, tmp_path):
     assert json.loads((tmp_path / "ens.json").read_text())["accuracy"] == card["accuracy"]
     assert card["parameters"] == sum(Classifier(m).card["parameters"] for m in members)
     assert 0.97 < card["accuracy"]["test"] <= 1.0
+    assert build_ensemble(members[::-1], tmp_path / "ens")["accuracy"]["test"] == pytest.approx(
+        card["accuracy"]["test"], abs=1e-4)  # rebuilt over the old files, same mean
 
 
 def test_ensemble_needs_two_models(tmp_path):

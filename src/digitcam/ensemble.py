@@ -66,6 +66,7 @@ def build_ensemble(models: list[str], out: str | os.PathLike,
     out = out.with_suffix("") if out.suffix in (".onnx", ".json") else out
     out.parent.mkdir(parents=True, exist_ok=True)
     onnx_path = out.with_suffix(".onnx")
+    out.with_suffix(".json").unlink(missing_ok=True)  # an earlier card describes another file
     tmp = onnx_path.with_name(f".{onnx_path.stem}.tmp.onnx")
     try:
         tmp.write_bytes(merge(paths).SerializeToString())

@@ -32,7 +32,7 @@ HOLDOUT = 0.3          # share of each digit's samples kept for the before/after
 MNIST_MIX = 6000       # MNIST training digits per epoch, so nothing is forgotten
 USER_SHARE = 0.4       # share of each batch drawn from the user's samples
 EPOCHS = 6
-LEARNING_RATE = 5e-4
+LEARNING_RATE = 2e-4
 BATCH_SIZE = 64
 FEW_SAMPLES = 10       # fewer than this for a digit gets a warning
 IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".bmp", ".tif", ".tiff", ".webp", ".gif", ".pgm",
@@ -172,6 +172,9 @@ def finetune_model(dataset: str | os.PathLike, model: str | os.PathLike | None =
 
     keras.utils.set_random_seed(seed)
     net = keras.models.load_model(str(base_keras), compile=False)
+    for layer in net.layers:  # keep MNIST's batch statistics: the user's few samples
+        if isinstance(layer, keras.layers.BatchNormalization):  # would drag them away
+            layer.trainable = False
     net.compile(optimizer=keras.optimizers.Adam(LEARNING_RATE),
                 loss="sparse_categorical_crossentropy", metrics=["accuracy"])
     mix = np.random.default_rng(seed).choice(len(x_mnist), min(mnist_mix, len(x_mnist)),

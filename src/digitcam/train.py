@@ -285,7 +285,9 @@ def save_keras(net, path: Path) -> None:
 
 
 def write_outputs(net, out: Path, x_sample: np.ndarray) -> Path:
-    """OUT.keras and OUT.onnx; returns the .onnx path."""
+    """OUT.keras and OUT.onnx; returns the .onnx path. An earlier card at OUT.json goes
+    first: it describes the old file (the runtime refuses a card whose hash does not match)."""
+    out.with_suffix(".json").unlink(missing_ok=True)
     save_keras(net, out.with_suffix(".keras"))
     onnx_path = out.with_suffix(".onnx")
     net.predict(x_sample[:1], verbose=0)
