@@ -20,10 +20,10 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from digitcam.classify import DEFAULT_MODEL, available_models
+from digitcam.classify import DEFAULT_MODEL
 from digitcam.images import MAX_FILE_BYTES
 
-MODEL = DEFAULT_MODEL if DEFAULT_MODEL in available_models() else "mlp"
+MODEL = DEFAULT_MODEL
 TEXT = "47"  # what every good file in the corpus shows
 
 

@@ -9,9 +9,6 @@ from pathlib import Path
 
 import cv2
 import numpy as np
-import pytest
-
-from digitcam.classify import DEFAULT_MODEL, available_models
 
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLES = sorted((ROOT / "examples").glob("*.jpg"))
@@ -42,7 +39,6 @@ def test_predict_json_on_mnist_test_digits(tmp_path, mnist_test):
     assert 0.0 <= digit["confidence"] <= 1.0
 
 
-@pytest.mark.skipif(DEFAULT_MODEL not in available_models(), reason="default model not shipped yet")
 def test_predict_reads_the_example_photos():
     result = digitcam("predict", *map(str, EXAMPLES))
     assert result.returncode == 0, result.stderr

@@ -15,7 +15,7 @@ import pytest
 pytest.importorskip("sklearn")
 pytest.importorskip("matplotlib")
 
-from digitcam.classify import DEFAULT_MODEL, available_models, get_classifier  # noqa: E402
+from digitcam.classify import DEFAULT_MODEL, get_classifier  # noqa: E402
 from digitcam.cli import main  # noqa: E402
 from digitcam.evaluate.report import MODEL_SECTIONS  # noqa: E402
 
@@ -191,7 +191,6 @@ def test_command_module_is_light_to_import():
     assert out.stdout.strip() == "[]", out.stderr
 
 
-@pytest.mark.skipif(DEFAULT_MODEL not in available_models(), reason="default model not shipped yet")
 def test_default_model_on_a_subset(tmp_path, mnist):
     out = tmp_path / "out"
     assert main(["evaluate", "--data-dir", str(mnist_dir()), "--limit", "500",

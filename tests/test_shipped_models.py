@@ -13,8 +13,7 @@ SHIPPED = sorted(set(available_models()) | {DEFAULT_MODEL, "mlp"})
 
 
 def shipped(name: str) -> Classifier:
-    if name not in available_models():
-        pytest.skip(f"the {name} model is not shipped yet (assets/{name}.onnx)")
+    assert name in available_models(), f"assets/{name}.onnx is missing"
     return Classifier(name, threads=2)
 
 

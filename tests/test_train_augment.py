@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 from digitcam import transforms as T
-from digitcam.classify import DEFAULT_MODEL, available_models, predict_proba
+from digitcam.classify import predict_proba
 from digitcam.crops import iou, runtime_crops
 from digitcam.models import RECIPES, Recipe
 
@@ -57,8 +57,6 @@ def test_augment_batch_shapes_range_and_seed(digits):
 def test_augmented_digits_keep_their_identity(digits):
     """Strong distortions, yet a convnet still reads nearly all of them: labels stay true.
     (The paper's MLP, which is not shift or rotation invariant, reads far fewer.)"""
-    if DEFAULT_MODEL not in available_models():
-        pytest.skip(f"the default {DEFAULT_MODEL} model is not shipped yet")
     x, y = digits
     augmented = T.augment_batch(x, np.random.default_rng(0))
     convnet = (predict_proba(augmented).argmax(1) == y).mean()

@@ -16,7 +16,6 @@ import pytest
 pytest.importorskip("fastapi")
 playwright_api = pytest.importorskip("playwright.sync_api")
 
-from digitcam.classify import DEFAULT_MODEL, available_models  # noqa: E402
 from digitcam.recognizer import Recognizer  # noqa: E402
 from digitcam.scenes import Look, number_scene  # noqa: E402
 from digitcam.web.spawn import spawn_server  # noqa: E402
@@ -36,8 +35,6 @@ pytestmark = [
     pytest.mark.slow,
     pytest.mark.skipif(not CHROMIUM.exists(),
                        reason="Debian's chromium is not installed (apt-get install chromium)"),
-    pytest.mark.skipif(MODEL is None and DEFAULT_MODEL not in available_models(),
-                       reason=f"the default {DEFAULT_MODEL} model is not shipped yet"),
 ]
 
 # Strokes of well-formed digits in a unit box (x right, y down), as a hand would write them.

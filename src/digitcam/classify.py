@@ -16,7 +16,7 @@ from pathlib import Path
 import numpy as np
 
 ASSETS = Path(__file__).parent / "assets"
-DEFAULT_MODEL = "cnn"
+DEFAULT_MODEL = "deep"
 INPUT_SHAPE = (28, 28, 1)
 
 
