@@ -191,7 +191,7 @@ def main() -> int:
     p.add_argument("--posters", type=int, default=50)
     p.add_argument("--post-every", type=float, default=1.0, help="seconds between uploads")
     p.add_argument("--seconds", type=float, default=60.0, help="measured time")
-    p.add_argument("--model", default=None, help="default: the server's (the shipped cnn)")
+    p.add_argument("--model", default=None, help="default: the server's (the shipped default)")
     p.add_argument("--threads", type=int, default=2, help="the server's recognition threads")
     p.add_argument("--data-dir", default=None, help="MNIST folder (default $DIGITCAM_DATA)")
     args = p.parse_args()

@@ -42,7 +42,7 @@ def command(name: str, help: str):
 def add_model_options(p: argparse.ArgumentParser, several: bool = False) -> None:
     p.add_argument("--model", default=None, action="append" if several else "store",
                    help="shipped model name (cnn, mlp, ...) or path to an .onnx file "
-                        "(default: the shipped cnn)" + ("; repeat to compare" if several else ""))
+                        "(default: the shipped deep)" + ("; repeat to compare" if several else ""))
 
 
 def add_reading_options(p: argparse.ArgumentParser, several_models: bool = False) -> None:

@@ -4,7 +4,7 @@ Every model takes float32 (N, 28, 28, 1) in [0, 1], white ink on black, and retu
 softmax probabilities (N, 10), so the runtime can treat them all alike.
 
     mlp   the paper's 784-512-10
-    cnn   a compact convnet (the default)
+    cnn   a compact convnet
     deep  twice the depth, batch norm after every convolution, 32-64-128 filters; its
           depthwise-separable convolutions keep it as fast as cnn through onnxruntime
 """
@@ -47,7 +47,7 @@ RECIPES = {
     # The paper: Adam, at most 10 epochs, stop at 99% validation accuracy, no augmentation.
     "mlp": Recipe(epochs=10, stop_at=0.99, augment=False),
     "cnn": Recipe(epochs=15, stop_at=None, augment=True, lr_decay=0.85, crop_share=0.15),
-    "deep": Recipe(epochs=30, stop_at=None, augment=True, lr=2e-3, schedule="cosine",
+    "deep": Recipe(epochs=40, stop_at=None, augment=True, lr=2e-3, schedule="cosine",
                    warmup_epochs=1, crop_share=0.15),
 }
 

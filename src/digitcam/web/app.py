@@ -217,7 +217,7 @@ def create_app(model: str | None = None, mode: str = "multi", threshold: int | N
                min_confidence: float = DEFAULT_MIN_CONFIDENCE,
                max_upload_bytes: int = DEFAULT_MAX_UPLOAD_BYTES, threads: int = DEFAULT_THREADS,
                allow_origins: list[str] | None = None) -> FastAPI:
-    """The app, reading with `model` (shipped name or .onnx path; default the shipped cnn).
+    """The app, reading with `model` (shipped name or .onnx path; default the shipped deep).
     The other arguments are each client's starting settings and the server's limits;
     `allow_origins` enables CORS for those origins (none by default)."""
     name, models = model_choices(model)
