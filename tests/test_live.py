@@ -18,13 +18,22 @@ import numpy as np
 import pytest
 
 import digitcam
-from digitcam.live import Summary, run_opencv_loop, save_crops
-from digitcam.live_sources import SAMPLE, CameraSource, FolderSource, SourceError, open_source
+from digitcam import cli
+from digitcam.live import Summary, Window, run_opencv_loop, save_crops, save_snapshot
+from digitcam.live_sources import (
+    SAMPLE,
+    CameraSource,
+    FolderSource,
+    Frame,
+    Source,
+    SourceError,
+    open_source,
+)
 from digitcam.live_tracking import Smoother
 from digitcam.recognizer import Detection, Recognizer
 from digitcam.scenes import Look, blank_scene, clip, clutter_scene, number_scene, render
 
-from .badfiles import MODEL
+from .badfiles import MODEL, TEXT, page
 
 LOG_KEYS = {"frame", "t", "text", "digits", "raw", "latency_ms", "mode"}
 
@@ -117,9 +126,10 @@ def test_a_folder_of_photos_bad_file_skipped(tmp_path, mnist_test):
     log = tmp_path.parent / "folder.jsonl"
     result = digitcam_cli("live", "--source", str(tmp_path), "--headless", "--model", MODEL,
                           "--log", str(log))
-    assert result.returncode == 0, result.stderr
+    assert result.returncode == 1, result.stderr  # the others are read, then it says so
     assert result.stderr.count("\n") == 1
     assert re.search(r"2b\.png: not a readable image.*\(skipped\)$", result.stderr.strip())
+    assert ", 1 unreadable file skipped; read: " in result.stdout.splitlines()[-1]
     read = {f["file"]: f["text"] for f in read_log(log)}
     assert set(read) == set(truth)
     right = sum(read[k] == truth[k] for k in truth)
@@ -278,3 +288,146 @@ def test_folder_and_image_sources_loop_when_asked(tmp_path):
         assert [source.read().index for _ in range(3)] == [0, 1, 2]
     with open_source(tmp_path) as source:
         assert source.read().name == "a.png" and source.read() is None
+
+
+# Faults: bad files in a folder, --record and --log kept whole, snapshots that can't be saved.
+
+def test_a_folder_of_only_bad_files_exits_1(tmp_path, capsys):
+    (tmp_path / "a.png").write_text("not an image")
+    (tmp_path / "b.jpg").write_bytes(b"")
+    code = cli.main(["live", "--source", str(tmp_path), "--headless", "--model", MODEL])
+    out, err = capsys.readouterr()
+    assert code == 1
+    assert err.count("(skipped)") == 2 and err.count("\n") == 2 and "Traceback" not in err
+    assert out.splitlines()[-1].startswith(f"{tmp_path}: 0 frames in ")
+    assert ", 2 unreadable files skipped; read: nothing" in out
+
+
+def test_a_looping_folder_says_a_bad_file_once(tmp_path, capsys):
+    for name in ("a.png", "c.png"):
+        cv2.imwrite(str(tmp_path / name), np.full((40, 40), 255, np.uint8))
+    (tmp_path / "b.png").write_text("not an image")
+    with open_source(tmp_path, loop=True) as source:
+        names = [source.read().name for _ in range(6)]
+    assert names == ["a.png", "c.png"] * 3 and source.skipped == 1
+    assert capsys.readouterr().err.count("b.png") == 1
+
+
+class WatchedSource(Source):
+    """`frames` frames of a page, then `end` ("end", "interrupt" or "lost"). Before each
+    frame it notes what a killed run would leave on disk: the log's lines, whether OUT is
+    there."""
+
+    name, fps = "watched", 10.0
+
+    def __init__(self, frames: int, end: str, log, out):
+        self.frames, self.end, self.log, self.out = frames, end, log, out
+        self.index = 0
+        self.seen: list[tuple[int, bool]] = []  # (complete log lines, OUT exists)
+        self.image = np.dstack([page()] * 3)
+
+    def read(self) -> Frame | None:
+        lines = self.log.read_text().count("\n") if self.log.exists() else 0
+        self.seen.append((lines, self.out.exists()))
+        if self.index == self.frames:
+            if self.end == "interrupt":
+                raise KeyboardInterrupt
+            if self.end == "lost":
+                raise SourceError("camera 0 stopped delivering frames")
+            return None
+        self.index += 1
+        return Frame(self.image, self.index - 1, self.index / self.fps)
+
+
+@pytest.mark.parametrize(("end", "code"), [("end", 0), ("interrupt", 130), ("lost", 1)])
+def test_record_and_log_are_whole_at_every_moment(tmp_path, monkeypatch, capsys, end, code):
+    """A killed run leaves complete log lines and no half-written OUT; every clean end
+    (the source's end, Ctrl-C, a lost camera) moves the finished video into place."""
+    from digitcam import live
+
+    log, out = tmp_path / "run.jsonl", tmp_path / "run.mp4"
+    source = WatchedSource(6, end, log, out)
+    monkeypatch.setattr(live, "open_source", lambda *a, **k: source)
+    assert cli.main(["live", "--source", "0", "--headless", "--model", MODEL,
+                     "--log", str(log), "--record", str(out)]) == code
+    assert source.seen == [(i, False) for i in range(7)]  # flushed per frame, OUT not yet
+    assert [f["text"] for f in read_log(log)] == [TEXT] * 6
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["run.jsonl", "run.mp4"]
+    video = cv2.VideoCapture(str(out))
+    assert int(video.get(cv2.CAP_PROP_FRAME_COUNT)) == 6
+    video.release()
+    assert "Traceback" not in capsys.readouterr().err
+
+
+def test_record_as_avi(tmp_path):
+    out = tmp_path / "run.avi"
+    run_opencv_loop("sample", model=MODEL, headless=True, record=out, max_frames=5)
+    video = cv2.VideoCapture(str(out))
+    ok, first = video.read()
+    assert ok and first.shape == (480, 640, 3)
+    assert int(video.get(cv2.CAP_PROP_FRAME_COUNT)) == 5
+    video.release()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["run.avi"]
+
+
+class ClosedWriter:
+    """cv2.VideoWriter where OpenCV has no encoder: it never opens."""
+
+    def __init__(self, *args):
+        pass
+
+    def isOpened(self) -> bool:  # noqa: N802 (OpenCV's name)
+        return False
+
+    def release(self) -> None:
+        pass
+
+
+@pytest.mark.parametrize(("name", "said"), [
+    ("run.mkv", "run.mkv: --record writes .mp4 or .avi videos (try run.mp4)"),
+    ("no/dir/run.mp4", "cannot write the video (no folder"),
+    ("folder.mp4", "folder.mp4: cannot write the video (is a folder)"),
+    ("closed.mp4", "closed.mp4: cannot write the video (OpenCV has no mp4v encoder"),
+    ("log-is-a-folder", "cannot write the log (Is a directory)"),
+])
+def test_unwritable_record_or_log_is_one_line_before_any_frame(tmp_path, monkeypatch, capfd,
+                                                                name, said):
+    from digitcam import live
+
+    (tmp_path / "folder.mp4").mkdir()
+    (tmp_path / "log-is-a-folder").mkdir()
+    if name == "closed.mp4":
+        monkeypatch.setattr(live.cv2, "VideoWriter", ClosedWriter)
+    option = "--log" if name.startswith("log") else "--record"
+    code = cli.main(["live", "--source", "sample", "--headless", "--model", MODEL,
+                     option, str(tmp_path / name)])
+    out, err = capfd.readouterr()
+    assert code == 1 and out == ""  # no frame read, no summary
+    assert err.count("\n") == 1 and said in err and err.startswith("digitcam: error: ")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["folder.mp4", "log-is-a-folder"]
+
+
+def test_snapshots_and_crops_that_cannot_be_saved_say_so_and_the_loop_goes_on(
+        tmp_path, monkeypatch, capsys):
+    from digitcam import live
+
+    image = np.dstack([page()] * 3)
+    (tmp_path / "taken").write_text("a file where the snapshot folder should be")
+    with pytest.raises(OSError, match=r"^could not save the snapshot to .*taken/snapshot-"):
+        save_snapshot(tmp_path / "taken", image, image, image)
+    monkeypatch.setattr(live.cv2, "imwrite", lambda *a: False)  # a full disk
+    with pytest.raises(OSError, match=r"^could not save the crop to .*/7/.*-0\.png$"):
+        save_crops(image, [detection(7, 0.9)], tmp_path / "crops", "7")
+
+    window = Window.__new__(Window)  # its key handling, without opening a window
+    window.runner = window.recognizer = None
+    window.snapshots, window.collect, window.frozen = tmp_path / "shots", tmp_path / "c", True
+    frame = Frame(image, 0, 0.0)
+    result = live.Result(frame, [detection(7, 0.9)], [], 1.0)
+    assert window.key(ord("s"), frame, result, image) is True
+    assert window.key(ord("7"), frame, result, image) is True
+    err = capsys.readouterr().err.splitlines()
+    assert len(err) == 2
+    assert err[0].startswith(f"digitcam: could not save the snapshot to {tmp_path / 'shots'}")
+    assert err[1].startswith(f"digitcam: could not save the crop to {tmp_path / 'c' / '7'}")
+    assert window.message == err[1].removeprefix("digitcam: ")

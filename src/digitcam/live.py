@@ -26,12 +26,15 @@ Keys in the window (shown when a display is available; without one the run is he
 The 'processed' window shows the 28x28 inputs the model receives, enlarged, side by side.
 
 Headless (--headless, or no display): no window; each change of the reading is printed,
---log writes one JSON object per frame, --record the annotated video:
+--log writes one JSON object per frame (each line flushed as written), --record the
+annotated video (.mp4 or .avi; written to a hidden .OUT.partial.mp4 beside OUT and renamed
+into place when the run ends, so a killed run never leaves a broken OUT):
     {"frame": i, "t": seconds, "text": "...", "digits": [{"digit", "confidence", "box"}],
      "raw": {"text": "...", "digits": [...]}, "latency_ms": ..., "mode": "multi"}
 `text`/`digits` are the smoothed reading (probabilities averaged over --smooth frames of
 each tracked box); `raw` is this frame's own; `t` is the position in a video, or seconds
 since the start for a camera or folder; latency is the recogniser's, capture excluded.
+The exit code is 1 when the run was stopped (camera lost) or a folder's file was skipped.
 """
 
 from __future__ import annotations
@@ -50,7 +53,7 @@ import numpy as np
 
 from .cli import add_reading_options, command, make_recognizer
 from .live_draw import annotate, processed_mosaic
-from .live_sources import SOURCE_HELP, Frame, Source, SourceError, open_source
+from .live_sources import SOURCE_HELP, Frame, Source, SourceError, open_source, quiet_opencv
 from .live_tracking import SMOOTH_FRAMES, Smoother
 from .preprocess import roi_box
 from .recognizer import Detection, Recognizer, text_of
@@ -64,6 +67,8 @@ MESSAGE_SECONDS = 2.0       # how long a message (snapshot saved, ...) stays on 
 CROP_MARGIN = 0.25          # collected crops keep this much paper around the digit
 STABLE_FRAMES = 3           # a reading shown this many frames in a row counts in the summary
 KEY_ESC, KEY_SPACE = 27, 32
+CODECS = {".mp4": "mp4v", ".avi": "MJPG"}  # --record's container -> OpenCV fourcc
+PROBE_SIZE = (64, 48)       # --record opens a writer this size at the start, to fail early
 SYSTEM_FONTS = ("/usr/share/fonts/truetype/dejavu", "/usr/share/fonts/truetype",
                 "/usr/share/fonts")
 
@@ -78,6 +83,7 @@ class Summary:
     latencies_ms: list[float] = field(default_factory=list, repr=False)
     readings: list[tuple[str, int, int]] = field(default_factory=list)  # text, first, frames
     stopped: str = ""  # why the run ended early (camera lost); "" when it ended normally
+    skipped: int = 0   # a folder's files that could not be read
 
     def add(self, index: int, text: str, latency_ms: float) -> None:
         self.frames += 1
@@ -107,9 +113,11 @@ class Summary:
 
     def __str__(self) -> str:
         read = ", ".join(self.stable_readings()) or "nothing"
+        skipped = (f", {self.skipped} unreadable file{'s' * (self.skipped != 1)} skipped"
+                   if self.skipped else "")
         line = (f"{self.source}: {self.frames} frames in {self.seconds:.1f} s "
                 f"({self.mean_fps:.1f} FPS mean, recogniser {self.median_latency_ms:.1f} ms "
-                f"median per frame); read: {read}")
+                f"median per frame){skipped}; read: {read}")
         return f"{line}\n{self.stopped}" if self.stopped else line
 
 
@@ -124,26 +132,63 @@ class Result:
 
 
 class Recorder:
-    """Writes annotated frames to an .mp4, opened at the first frame's size."""
+    """Writes annotated frames to OUT.mp4 (mp4v) or OUT.avi (MJPG), sized by the first
+    frame. Frames go to a hidden .OUT.partial.mp4 beside OUT, renamed to OUT by close(), so
+    an interrupted run leaves either no OUT or a whole one. Raises OSError (one line) at
+    once when OUT cannot be written."""
 
     def __init__(self, path: str | os.PathLike, fps: float):
         self.path, self.fps = Path(path), fps
+        codec = CODECS.get(self.path.suffix.lower())
+        if codec is None:
+            raise OSError(f"{self.path}: --record writes .mp4 or .avi videos "
+                          f"(try {self.path.with_suffix('.mp4').name})")
         if not self.path.parent.is_dir():
             raise OSError(f"{self.path}: cannot write the video (no folder {self.path.parent})")
+        if self.path.is_dir():
+            raise OSError(f"{self.path}: cannot write the video (is a folder)")
+        self.codec = codec
+        self.partial = self.path.with_name(f".{self.path.stem}.partial{self.path.suffix}")
+        self._size = PROBE_SIZE
+        self._open().release()  # fail now, not at the first frame
+        self.partial.unlink(missing_ok=True)
         self._writer: cv2.VideoWriter | None = None
+
+    def _open(self) -> cv2.VideoWriter:
+        with quiet_opencv():
+            writer = cv2.VideoWriter(str(self.partial), cv2.VideoWriter_fourcc(*self.codec),
+                                     self.fps, self._size)
+        if not writer.isOpened():
+            writer.release()
+            self.partial.unlink(missing_ok=True)
+            raise OSError(f"{self.path}: cannot write the video (OpenCV has no {self.codec} "
+                          "encoder, or the folder is not writable)")
+        return writer
 
     def write(self, image: np.ndarray) -> None:
         if self._writer is None:
-            h, w = image.shape[:2]
-            self._writer = cv2.VideoWriter(str(self.path), cv2.VideoWriter_fourcc(*"mp4v"),
-                                           self.fps, (w, h))
-            if not self._writer.isOpened():
-                raise OSError(f"{self.path}: cannot write the video (no mp4v encoder?)")
+            self._size = (image.shape[1], image.shape[0])
+            self._writer = self._open()
+        if (image.shape[1], image.shape[0]) != self._size:  # a folder's photos vary in size
+            image = cv2.resize(image, self._size, interpolation=cv2.INTER_AREA)
         self._writer.write(image)
 
     def close(self) -> None:
-        if self._writer is not None:
-            self._writer.release()
+        """Finish the video and move it into place (nothing is written without a frame)."""
+        if self._writer is None:
+            self.partial.unlink(missing_ok=True)
+            return
+        self._writer.release()
+        self._writer = None
+        os.replace(self.partial, self.path)
+
+
+def open_log(path: str | os.PathLike):
+    """--log's file, line-buffered; OSError with one line when it cannot be written."""
+    try:
+        return open(path, "w", buffering=1)  # noqa: SIM115 (Runner.close closes it)
+    except OSError as e:
+        raise OSError(f"{path}: cannot write the log ({e.strerror or e})") from None
 
 
 class Runner:
@@ -156,7 +201,7 @@ class Runner:
         self.recognizer = recognizer
         self.smoother = Smoother(smooth, recognizer.min_confidence)
         self.recorder, self.echo = record, echo
-        self._log = open(log, "w", buffering=1) if log else None  # noqa: SIM115 (closed below)
+        self._log = open_log(log) if log else None
         self._said = ""
 
     def process(self, frame: Frame) -> Result:
@@ -182,6 +227,7 @@ class Runner:
         if r.frame.name:
             record["file"] = r.frame.name
         self._log.write(json.dumps(record) + "\n")
+        self._log.flush()  # a killed run keeps every line up to its last frame
 
     def _say(self, r: Result) -> None:
         text = text_of(r.shown)
@@ -191,10 +237,12 @@ class Runner:
             self._said = text
 
     def close(self) -> None:
-        if self._log is not None:
-            self._log.close()
-        if self.recorder is not None:
-            self.recorder.close()
+        try:
+            if self.recorder is not None:
+                self.recorder.close()
+        finally:
+            if self._log is not None:
+                self._log.close()
 
 
 def status_line(recognizer: Recognizer, fps: float, latency_ms: float, state: str) -> str:
@@ -272,12 +320,24 @@ def run_headless(source: Source, runner: Runner, max_frames: int | None = None) 
     return summary
 
 
+def write_image(path: Path, image: np.ndarray, what: str) -> None:
+    """cv2.imwrite, and its folder made, or OSError 'could not save WHAT to PATH'."""
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with quiet_opencv():
+            if cv2.imwrite(str(path), image):
+                return
+        reason = ""
+    except (OSError, cv2.error) as e:
+        reason = f" ({getattr(e, 'strerror', None) or str(e).strip().splitlines()[-1]})"
+    raise OSError(f"could not save {what} to {path}{reason}")
+
+
 def save_crops(image: np.ndarray, detections: list[Detection], folder: Path,
                label: str) -> list[Path]:
     """Each detection's region of the frame, with some paper around it, as DIR/label/*.png:
-    what the pipeline reads again when fine-tuning."""
+    what the pipeline reads again when fine-tuning. OSError (one line) when one fails."""
     out_dir = folder / label
-    out_dir.mkdir(parents=True, exist_ok=True)
     stamp = f"{time.strftime('%Y%m%d-%H%M%S')}-{int(time.time() * 1000) % 1000:03d}"
     h, w = image.shape[:2]
     paths = []
@@ -286,18 +346,17 @@ def save_crops(image: np.ndarray, detections: list[Detection], folder: Path,
         m = int(CROP_MARGIN * max(bw, bh))
         crop = image[max(y - m, 0) : min(y + bh + m, h), max(x - m, 0) : min(x + bw + m, w)]
         path = out_dir / f"{stamp}-{k}.png"
-        cv2.imwrite(str(path), crop)
+        write_image(path, crop, "the crop")
         paths.append(path)
     return paths
 
 
 def save_snapshot(folder: Path, image: np.ndarray, annotated: np.ndarray,
                   mosaic: np.ndarray) -> Path:
-    folder.mkdir(parents=True, exist_ok=True)
+    """The frame, the annotated frame and the model inputs as PNGs; OSError when one fails."""
     stem = folder / time.strftime("snapshot-%Y%m%d-%H%M%S")
-    cv2.imwrite(f"{stem}-frame.png", image)
-    cv2.imwrite(f"{stem}-annotated.png", annotated)
-    cv2.imwrite(f"{stem}-processed.png", mosaic)
+    for part, picture in (("frame", image), ("annotated", annotated), ("processed", mosaic)):
+        write_image(Path(f"{stem}-{part}.png"), picture, "the snapshot")
     return stem
 
 
@@ -329,6 +388,11 @@ class Window:
 
     def say(self, message: str) -> None:
         self.message, self.message_until = message, time.monotonic() + MESSAGE_SECONDS
+
+    def complain(self, message: str) -> None:
+        """A failure the loop survives: one line on stderr, and on screen."""
+        print(f"digitcam: {message}", file=sys.stderr, flush=True)
+        self.say(message)
 
     def _threshold_changed(self) -> bool:
         pos = cv2.getTrackbarPos(TRACKBAR, WINDOW)
@@ -380,9 +444,13 @@ class Window:
             self.say(f"mode: {self.recognizer.mode}")
         elif key == ord("s"):
             raw = result.raw if result else []
-            stem = save_snapshot(self.snapshots, frame.image, shown,
-                                 processed_mosaic([d.crop for d in raw]))
-            self.say(f"saved {stem}-*.png")
+            try:
+                stem = save_snapshot(self.snapshots, frame.image, shown,
+                                     processed_mosaic([d.crop for d in raw]))
+            except OSError as e:
+                self.complain(str(e))
+            else:
+                self.say(f"saved {stem}-*.png")
         elif ord("0") <= key <= ord("9"):
             self._collect(chr(key), frame, result)
         return True
@@ -398,8 +466,12 @@ class Window:
             if not raw:
                 self.say("no digit in view to save")
                 return
-            paths = save_crops(frame.image, raw, self.collect, label)
-            self.say(f"saved {len(paths)} crop(s) as {label} in {self.collect / label}")
+            try:
+                paths = save_crops(frame.image, raw, self.collect, label)
+            except OSError as e:
+                self.complain(str(e))
+            else:
+                self.say(f"saved {len(paths)} crop(s) as {label} in {self.collect / label}")
 
     def run(self, max_frames: int | None = None) -> Summary:
         """Until q/Esc, the window closed, the end of the source or max_frames. The
@@ -440,6 +512,15 @@ class Window:
             cv2.destroyAllWindows()
             cv2.waitKey(1)
         return summary
+
+
+def open_window(runner: Runner, source: Source, collect: Path | None,
+                snapshots: Path) -> Window:
+    try:
+        return Window(runner, source, collect, snapshots)
+    except cv2.error as e:
+        raise OSError(f"cannot open a window ({str(e).strip().splitlines()[-1]}); "
+                      "use --headless") from None
 
 
 class FpsMeter:
@@ -487,16 +568,14 @@ def run_opencv_loop(source: str | int = 0, model: str | os.PathLike | None = Non
         runner = Runner(recognizer, smooth, log, recorder, echo=echo and headless)
         try:
             if headless:
-                return run_headless(src, runner, max_frames)
-            collect_dir = Path(collect) if collect else None
-            try:
-                window = Window(runner, src, collect_dir, Path(snapshots))
-            except cv2.error as e:
-                raise OSError(f"cannot open a window ({str(e).strip().splitlines()[-1]}); "
-                              "use --headless") from None
-            return window.run(max_frames)
+                summary = run_headless(src, runner, max_frames)
+            else:
+                collect_dir = Path(collect) if collect else None
+                summary = open_window(runner, src, collect_dir, Path(snapshots)).run(max_frames)
         finally:
-            runner.close()
+            runner.close()  # also on Ctrl-C: the recording is finished and moved into place
+        summary.skipped = src.skipped
+        return summary
     finally:
         src.close()
         cv2.setNumThreads(threads)
@@ -545,4 +624,4 @@ def _live(args: argparse.Namespace) -> int:
         print(f"digitcam: error: {e}", file=sys.stderr)
         return 1
     print(summary, flush=True)
-    return 1 if summary.stopped else 0
+    return 1 if summary.stopped or summary.skipped else 0

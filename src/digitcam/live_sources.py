@@ -16,7 +16,8 @@ from __future__ import annotations
 import sys
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -53,6 +54,7 @@ class Source:
     name = "source"
     fps: float | None = None   # natural pace (a video's frame rate); None: as fast as it comes
     live = False               # a camera: frames are dropped, never queued
+    skipped = 0                # files that could not be read (a folder's), each said once
 
     def read(self) -> Frame | None:
         raise NotImplementedError
@@ -67,14 +69,21 @@ class Source:
         self.close()
 
 
-def _quiet_capture(target, *args) -> cv2.VideoCapture:
-    """cv2.VideoCapture without OpenCV's own warnings on stderr (we print one clear line)."""
+@contextmanager
+def quiet_opencv() -> Iterator[None]:
+    """OpenCV's own warnings off stderr meanwhile (we print one clear line instead)."""
     level = cv2.utils.logging.getLogLevel()
     cv2.utils.logging.setLogLevel(cv2.utils.logging.LOG_LEVEL_SILENT)
     try:
-        return cv2.VideoCapture(target, *args)
+        yield
     finally:
         cv2.utils.logging.setLogLevel(level)
+
+
+def _quiet_capture(target, *args) -> cv2.VideoCapture:
+    """cv2.VideoCapture without OpenCV's own warnings on stderr."""
+    with quiet_opencv():
+        return cv2.VideoCapture(target, *args)
 
 
 def _good(image) -> bool:
@@ -201,8 +210,8 @@ class VideoSource(Source):
 
 
 class FolderSource(Source):
-    """The images of a folder in name order (or one image file); unreadable files are
-    skipped with a one-line warning."""
+    """The images of a folder in name order (or one image file); an unreadable file is
+    skipped with a one-line warning, once (a looping folder drops it), and counted."""
 
     def __init__(self, paths: list[Path], name: str, loop: bool = False):
         if not paths:
@@ -219,24 +228,23 @@ class FolderSource(Source):
         return cls(paths, str(folder), loop)
 
     def read(self) -> Frame | None:
-        skipped = 0
-        while skipped <= len(self.paths):
+        while True:  # each turn hands out a frame, ends, or drops a bad file
             if self._next >= len(self.paths):
-                if not self.loop or self._index == 0:
+                if not self.loop or self._index == 0 or not self.paths:
                     return None
                 self._next = 0
             path = self.paths[self._next]
-            self._next += 1
             try:
                 image = read_image(path)
             except ImageError as e:
                 print(f"digitcam: {path}: {e} (skipped)", file=sys.stderr, flush=True)
-                skipped += 1
+                del self.paths[self._next]
+                self.skipped += 1
                 continue
+            self._next += 1
             frame = Frame(image, self._index, time.monotonic() - self._start, path.name)
             self._index += 1
             return frame
-        return None
 
 
 def open_source(spec: str | int, loop: bool = False,
