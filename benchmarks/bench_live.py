@@ -147,7 +147,8 @@ def machine() -> str:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--model", default=None, help="shipped name or .onnx (default: the shipped default)")
+    parser.add_argument("--model", default=None,
+                        help="shipped name or .onnx (default: the shipped default)")
     parser.add_argument("--mode", choices=("multi", "roi"), default="multi",
                         help="roi: the paper's pipeline, for comparison (one digit a frame)")
     parser.add_argument("--scenes", type=int, default=200, help="scenes per kind")
