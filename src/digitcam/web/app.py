@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Annotated, Any
 from urllib.parse import urlsplit
 
+import cv2
 import numpy as np
 from fastapi import (
     APIRouter,
@@ -220,6 +221,9 @@ def create_app(model: str | None = None, mode: str = "multi", threshold: int | N
     """The app, reading with `model` (shipped name or .onnx path; default the shipped deep).
     The other arguments are each client's starting settings and the server's limits;
     `allow_origins` enables CORS for those origins (none by default)."""
+    # Frames this small: OpenCV's own thread pool costs more than it saves, and the server
+    # already reads on `threads` threads (as the live loop, single-threaded OpenCV).
+    cv2.setNumThreads(1)
     name, models = model_choices(model)
     default = Settings(model=name).updated(
         {"mode": mode, "threshold": threshold, "min_confidence": min_confidence}, models)
