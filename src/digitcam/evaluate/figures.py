@@ -101,12 +101,12 @@ def roc_figure(p: M.Predictions, model: str) -> Figure:
     fig, ax = _axes((8.5, 6.5))
     for k, (fpr, tpr) in roc["curves"].items():
         ax.plot(np.maximum(fpr, 1e-5), tpr, color=DIGIT_COLOURS[k], linewidth=1.2,
-                label=f"digit {k} (AUC {roc['auc'][k]:.4f})")
+                label=f"digit {k} (AUC {roc['auc'][k]:.6f})")
     if roc["micro_auc"] is not None:
         ax.plot(np.maximum(roc["micro"][0], 1e-5), roc["micro"][1], "k--", linewidth=2,
-                label=f"micro average (AUC {roc['micro_auc']:.4f})")
+                label=f"micro average (AUC {roc['micro_auc']:.6f})")
         ax.plot(np.maximum(roc["macro"][0], 1e-5), roc["macro"][1], ":", color="grey",
-                linewidth=2.5, label=f"macro average (AUC {roc['macro_auc']:.4f})")
+                linewidth=2.5, label=f"macro average (AUC {roc['macro_auc']:.6f})")
     left = 1e-4 if len(p.y_true) > 1000 else 1e-3
     lows = [tpr[min(np.searchsorted(fpr, left), len(tpr) - 1)]  # lowest point in view
             for fpr, tpr in roc["curves"].values()]
