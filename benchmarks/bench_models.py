@@ -3,8 +3,8 @@
     python benchmarks/bench_models.py [MODEL ...] [--scenes 150] [--repeats 200] [--data-dir D]
     python benchmarks/bench_models.py A.onnx B.onnx --scenes-from validation   # for choices
 
-MODEL is a shipped name or an .onnx path (default: every shipped model, plus runs/deep.onnx
-and runs/ensemble.onnx when present). For each: parameters and training time (from its card),
+MODEL is a shipped name or an .onnx path (default: every shipped model, plus
+runs/ensemble.onnx when present). For each: parameters and training time (from its card),
 MNIST test accuracy (measured here through onnxruntime), latency per digit through
 onnxruntime on one thread (as the runtime uses it) in batches of 32 and alone, and accuracy
 through the whole runtime path (`Recognizer.read`) on camera-like pages written with MNIST
@@ -34,7 +34,7 @@ from digitcam.scenes import Scene, number_scene
 from digitcam.train import onnx_accuracy, split_train_val
 
 BATCH = 32
-EXTRA = (Path("runs/deep.onnx"), Path("runs/ensemble.onnx"))
+EXTRA = (Path("runs/ensemble.onnx"),)  # a local ensemble, when one was built
 ANCHORS = [  # published single models and committees on the MNIST test set
     ("LeNet-5 (LeCun et al. 1998)", "99.05%"),
     ("CNN + elastic distortions (Simard et al. 2003)", "99.60%"),
