@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 
 from digitcam import preprocess
+from digitcam import transforms as T
 from digitcam.preprocess import (
     ROI_SIZE,
     ROI_THRESHOLD,
@@ -165,3 +166,33 @@ def test_detection_scale_keeps_small_frames_whole():
     assert preprocess.detection_scale((240, 320)) == 1
     assert preprocess.detection_scale((480, 640)) == 2
     assert preprocess.detection_scale((3000, 4000)) == 12
+
+
+SENSOR_NOISE = {
+    "Gaussian noise, sd 30% of full scale": lambda im, rng: T.gaussian_noise(im, 0.3, rng),
+    "salt-and-pepper on 10% of the pixels": lambda im, rng: T.salt_pepper(im, 0.1, rng),
+}
+
+
+@pytest.mark.parametrize("name", SENSOR_NOISE)
+def test_reads_numbers_through_heavy_sensor_noise(name, recognizer, mnist_test):
+    x, y = mnist_test
+    rng = np.random.default_rng(2)
+    right, read = 0, []
+    for n in range(1, 7):
+        scene = number_scene(x, y, n, rng, look=Look())
+        grey = cv2.cvtColor(scene.frame, cv2.COLOR_BGR2GRAY).astype(np.float32) / 255
+        noisy = (SENSOR_NOISE[name](grey, rng) * 255).astype(np.uint8)
+        read.append(recognizer.read_text(noisy))
+        right += read[-1] == scene.text
+    assert right >= 5, f"{name}: read {read}"
+
+
+@pytest.mark.parametrize("name", LOOKS)
+def test_clean_frames_are_not_denoised(name, mnist_test):
+    x, y = mnist_test
+    scene = number_scene(x, y, 5, np.random.default_rng(3), look=LOOKS[name])
+    gray = preprocess.to_gray(scene.frame)
+    small = cv2.resize(gray, (320, 240), interpolation=cv2.INTER_AREA)
+    out_gray, out_small = preprocess.denoise(gray, small, 2)
+    assert out_gray is gray and out_small is small

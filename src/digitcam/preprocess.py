@@ -2,14 +2,16 @@
 
 `multi` (default), the robust pipeline:
   grey -> shrunk to about DETECT_SIDE pixels (digits are found at that scale, cut out at
-  full scale) -> polarity (dark ink on light paper, or light on dark) -> illumination
-  normalisation (ink contrast against a local estimate of the paper: shadows, gradients
-  and tinted paper removed) -> threshold (Otsu with a contrast floor, or the user's, on
-  that contrast) -> connected components, broken strokes and detached caps merged ->
-  candidates filtered by size, aspect, ink density, holes, outline and fill (boxes, blots,
-  stars, hatching are not digits) -> each crop cut from the full-size frame, fitted into
-  20x20 keeping its aspect ratio, stroke width normalised, and placed in 28x28 by its
-  centre of mass, as MNIST itself was made.
+  full scale) -> smoothed at both scales, only if that small grey is noisy (salt and
+  pepper: a median filter; grain: a Gaussian blur as wide as it is strong) -> polarity
+  (dark ink on light paper, or light on dark) -> illumination normalisation (ink contrast
+  against a local estimate of the paper: shadows, gradients and tinted paper removed) ->
+  threshold (Otsu with a contrast floor, or the user's, on that contrast) -> connected
+  components, broken strokes and detached caps merged -> candidates filtered by size,
+  aspect, ink density, holes, outline and fill (boxes, blots, stars, hatching are not
+  digits) -> each crop cut from the full-size frame, fitted into 20x20 keeping its aspect
+  ratio, stroke width normalised, and placed in 28x28 by its centre of mass, as MNIST
+  itself was made.
   Timings (640x480, 0-10 digits) are in BENCHMARKS.md, "Live recognition". It runs
   fastest with OpenCV single-threaded (cv2.setNumThreads(1), as the live loop sets it):
   on images this small the thread pool costs more than it saves.
@@ -46,6 +48,10 @@ BLOT_DARKNESS = 0.25     # ... whose inside is within this share of the ink-pape
 BLOT_EXCESS = 1.0        # ... more than the area the ink map marked (digits: under 0.95)
 ROI_SIZE = 150
 ROI_THRESHOLD = 127
+NOISE_MAD = 4            # median departure from the 3x3 median (grey levels): grainy
+SPECK_CONTRAST = 40      # a pixel this far from its 3x3 median is a speck ...
+NOISE_SPECKS = 0.02      # ... and this share of specks makes a frame speckled
+NOISE_SIGMA = 0.06       # Gaussian blur sigma (detection-scale pixels) per grey level of grain
 MAX_FRAME_PIXELS = 10_000 * 10_000  # larger frames are refused (ValueError) before any work
 
 
@@ -405,6 +411,49 @@ def _cut(page: _Page, box: Box, ids: list[int], threshold: int) -> tuple[np.ndar
     return crop, (x0 * f + bx, y0 * f + by, bw, bh)
 
 
+def _share_above(d: np.ndarray, level: int) -> float:
+    """Share of the pixels of `d` above `level`."""
+    return cv2.countNonZero(cv2.threshold(d, level, 255, cv2.THRESH_BINARY)[1]) / d.size
+
+
+def _median(d: np.ndarray) -> int:
+    """Median of a uint8 image, from its histogram."""
+    counts = np.cumsum(cv2.calcHist([d], [0], None, [256], [0, 256]).ravel())
+    return int(np.searchsorted(counts, d.size / 2))
+
+
+def noise_level(small: np.ndarray) -> tuple[int, bool]:
+    """(grain, specks) of the detection-scale grey, judged by how far pixels stray from their
+    3x3 median: grain is the median departure in grey levels (0 below NOISE_MAD: clean);
+    specks, whether over NOISE_SPECKS of the pixels lie far off (salt and pepper). A clean
+    page has half its pixels within a grey level or two, and few far off (thin lines' edges)."""
+    d = cv2.absdiff(small, cv2.medianBlur(small, 3))
+    grainy = _share_above(d, NOISE_MAD - 1) >= 0.5  # the cheap test first: a count
+    return (_median(d) if grainy else 0), _share_above(d, SPECK_CONTRAST) >= NOISE_SPECKS
+
+
+def _smooth(img: np.ndarray, grain: int, specks: bool, f: int) -> np.ndarray:
+    """A median filter against specks, then a Gaussian blur as wide as the grain is strong;
+    f: pixels per detection-scale pixel."""
+    if specks:
+        img = cv2.medianBlur(img, 3 if f == 1 else 5)
+    if grain:
+        img = cv2.GaussianBlur(img, (0, 0), NOISE_SIGMA * grain * f)
+    return img
+
+
+def denoise(gray: np.ndarray, small: np.ndarray, f: int) -> tuple[np.ndarray, np.ndarray]:
+    """(full-scale grey, detection-scale grey) smoothed when the detection-scale one is
+    noisy (noise_level), else the same arrays: clean frames pass at the cost of one 3x3
+    median. Unsmoothed, heavy noise raises the paper estimate and breaks strokes into specks,
+    and the page thresholds into one blob or into dust."""
+    grain, specks = noise_level(small)
+    if not (grain or specks):
+        return gray, small
+    small_out = _smooth(small, grain, specks, 1)
+    return (_smooth(gray, grain, specks, f) if f > 1 else small_out), small_out
+
+
 def detection_scale(shape: tuple[int, ...]) -> int:
     """Whole-number shrink factor that brings the frame's shorter side near DETECT_SIDE."""
     return max(1, min(shape[:2]) // DETECT_SIDE)
@@ -418,6 +467,7 @@ def extract_digits(frame: np.ndarray, threshold: int | None = None) -> list[Crop
     f = detection_scale(gray.shape)
     h, w = gray.shape
     small = gray if f == 1 else cv2.resize(gray, (w // f, h // f), interpolation=cv2.INTER_AREA)
+    gray, small = denoise(gray, small, f)
     sh, sw = small.shape
     probe = small if min(sh, sw) < 128 else cv2.resize(small, (sw // 2, sh // 2),
                                                        interpolation=cv2.INTER_AREA)
