@@ -160,14 +160,6 @@ def contrast(paper: np.ndarray, g: np.ndarray) -> np.ndarray:
     return cv2.divide(cv2.subtract(paper, g), cv2.max(paper, 16), scale=255)
 
 
-def ink_map(gray: np.ndarray, dark_ink: bool | None = None) -> np.ndarray:
-    """Ink contrast 0-255 against the local paper brightness: shadows and gradients removed."""
-    if dark_ink is None:
-        dark_ink = ink_is_dark(gray)
-    g = gray if dark_ink else cv2.bitwise_not(gray)
-    return contrast(paper_map(g), g)
-
-
 def auto_threshold(ink: np.ndarray) -> int:
     """Otsu's threshold on the ink map, never below MIN_CONTRAST (blank paper stays blank)."""
     otsu, _ = cv2.threshold(ink, 0, 255, cv2.THRESH_BINARY + cv2.THRESH_OTSU)

@@ -101,7 +101,6 @@ CORRUPTIONS: tuple[Corruption, ...] = (
                lambda im, lv, rng, u: T.occlude(im, lv, rng), "writing", "{:.0%} of box",
                pad=False),
 )
-BY_NAME = {c.name: c for c in CORRUPTIONS}
 
 
 def corrupt_digit(digit: np.ndarray, c: Corruption | None, level, rng) -> np.ndarray:
