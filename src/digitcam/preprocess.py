@@ -127,13 +127,19 @@ def _over_white(bgra: np.ndarray) -> np.ndarray:
     return cv2.bitwise_not(cv2.multiply(cv2.bitwise_not(gray), alpha, scale=1 / 255))
 
 
+def _quarter(img: np.ndarray) -> np.ndarray:
+    """`img` at a quarter of its size (unchanged under 64 pixels on a side)."""
+    h, w = img.shape
+    if min(h, w) < 64:
+        return img
+    return cv2.resize(img, (w // 4, h // 4), interpolation=cv2.INTER_AREA)
+
+
 def ink_is_dark(gray: np.ndarray) -> bool:
     """True for dark ink on light paper. The paper is what a large median filter keeps
     (it is the majority everywhere); ink is what departs from it strongly, one way or the
     other. Shadows and gradients shift the median with them, so they don't decide."""
-    h, w = gray.shape
-    f = 4 if min(h, w) >= 64 else 1
-    small = cv2.resize(gray, (max(w // f, 1), max(h // f, 1)), interpolation=cv2.INTER_AREA)
+    small = _quarter(gray)
     paper = cv2.medianBlur(small, max(3, (min(small.shape) // 4) | 1))
     departure = small.astype(np.int16) - paper.astype(np.int16)
     darker = np.maximum(-departure - MIN_CONTRAST // 2, 0).sum()
@@ -145,8 +151,7 @@ def paper_map(g: np.ndarray) -> np.ndarray:
     """Local paper brightness of `g` (ink dark): a grey closing, which removes the strokes,
     computed at a quarter of the size and smoothed. Same shape as `g`, uint8."""
     h, w = g.shape
-    f = 4 if min(h, w) >= 64 else 1
-    small = cv2.resize(g, (max(w // f, 1), max(h // f, 1)), interpolation=cv2.INTER_AREA)
+    small = _quarter(g)
     k = max(3, (min(small.shape) // 6) | 1)
     kernel = cv2.getStructuringElement(cv2.MORPH_RECT, (k, k))
     paper = cv2.blur(cv2.morphologyEx(small, cv2.MORPH_CLOSE, kernel), (k, k))
