@@ -57,7 +57,8 @@ def build_ensemble(models: list[str], out: str | os.PathLike,
     """Write OUT.onnx and OUT.json for the ensemble of `models` (names or .onnx paths)."""
     from .classify import load_card, resolve_model
     from .data import load_mnist_data
-    from .train import atomic_write_text, machine_description, onnx_accuracy
+    from .files import atomic_path, atomic_write_text
+    from .train import machine_description, onnx_accuracy
 
     paths = [resolve_model(m) for m in models]
     if len(paths) < 2:
@@ -67,12 +68,8 @@ def build_ensemble(models: list[str], out: str | os.PathLike,
     out.parent.mkdir(parents=True, exist_ok=True)
     onnx_path = out.with_suffix(".onnx")
     out.with_suffix(".json").unlink(missing_ok=True)  # an earlier card describes another file
-    tmp = onnx_path.with_name(f".{onnx_path.stem}.tmp.onnx")
-    try:
+    with atomic_path(onnx_path) as tmp:
         tmp.write_bytes(merge(paths).SerializeToString())
-        os.replace(tmp, onnx_path)
-    finally:
-        tmp.unlink(missing_ok=True)
     cards = [load_card(p) for p in paths]
     _, (x_test, y_test) = load_mnist_data(data_dir)
     card = {

@@ -159,7 +159,8 @@ def finetune_model(dataset: str | os.PathLike, model: str | os.PathLike | None =
     base_onnx, base_keras = keras_weights(model)
     keras = _import_keras()
     from .data import load_mnist_data
-    from .train import atomic_write_text, mixed_batches, model_card, to_input, write_outputs
+    from .files import atomic_write_text
+    from .train import mixed_batches, model_card, to_input, write_outputs
 
     out = Path(out) if out is not None else Path("runs") / f"{base_onnx.stem}-finetuned"
     out = out.with_suffix("") if out.suffix in (".onnx", ".keras", ".json") else out

@@ -20,13 +20,13 @@ import os
 import platform
 import shutil
 import sys
-import tempfile
 import time
 from pathlib import Path
 
 import numpy as np
 
 from .data import data_checksums, load_mnist_data
+from .files import atomic_path, atomic_write_text
 from .models import RECIPES, Recipe, build_model
 
 VAL_SIZE = 6000
@@ -51,27 +51,10 @@ def to_input(x: np.ndarray) -> np.ndarray:
     return (x.astype(np.float32) / 255.0)[..., None]
 
 
-def atomic_write_text(path: Path, text: str) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w") as f:
-            f.write(text)
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, path)
-    finally:
-        Path(tmp).unlink(missing_ok=True)
-
-
 def export_onnx(model, path: Path) -> None:
     """Export through Keras (tf2onnx), written atomically."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.stem}.tmp.onnx")
-    try:
+    with atomic_path(path) as tmp:
         model.export(str(tmp), format="onnx", verbose=False)
-        os.replace(tmp, path)
-    finally:
-        tmp.unlink(missing_ok=True)
 
 
 def _callbacks(recipe: Recipe, epochs: int, stop_at: float | None, out: Path, resume: bool,
@@ -101,9 +84,8 @@ def _callbacks(recipe: Recipe, epochs: int, stop_at: float | None, out: Path, re
             acc = (logs or {}).get("val_accuracy", 0.0)
             if acc > self.best:
                 self.best = acc
-                tmp = self.weights_path.with_name(".tmp." + self.weights_path.name)
-                self.model.save_weights(str(tmp))
-                os.replace(tmp, self.weights_path)
+                with atomic_path(self.weights_path) as tmp:
+                    self.model.save_weights(str(tmp))
                 atomic_write_text(self.state_path, json.dumps(
                     {"val_accuracy": acc, "epoch": epoch + 1}))
 
@@ -186,9 +168,8 @@ def crop_pool(x: np.ndarray, y: np.ndarray, count: int, seed: int, path: Path):
                 return to_input(cached["images"]), cached["labels"]
     started = time.time()
     images, labels = runtime_crops(x, y, count, seed=seed)
-    tmp = path.with_name(f".{path.stem}.tmp.npz")
-    np.savez_compressed(tmp, key=key, images=images, labels=labels)
-    os.replace(tmp, path)
+    with atomic_path(path) as tmp:
+        np.savez_compressed(tmp, key=key, images=images, labels=labels)
     print(f"{len(images)} runtime-pipeline crops of training digits in "
           f"{time.time() - started:.0f} s -> {path}", flush=True)
     return to_input(images), labels
@@ -276,12 +257,8 @@ def save_keras(net, path: Path) -> None:
 
     bare = keras.Model.from_config(net.get_config())  # clone_model would keep the optimizer
     bare.set_weights(net.get_weights())
-    tmp = path.with_name(f".{path.stem}.tmp.keras")
-    try:
+    with atomic_path(path) as tmp:
         bare.save(str(tmp))
-        os.replace(tmp, path)
-    finally:
-        tmp.unlink(missing_ok=True)
 
 
 def write_outputs(net, out: Path, x_sample: np.ndarray) -> Path:

@@ -20,6 +20,7 @@ import numpy as np  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
 from sklearn.metrics import ConfusionMatrixDisplay  # noqa: E402
 
+from ..files import atomic_path  # noqa: E402
 from . import metrics as M  # noqa: E402
 from . import robustness as R  # noqa: E402
 from .robustness import CORRUPTIONS, SEVERITIES  # noqa: E402
@@ -33,9 +34,8 @@ PATH_STYLES = {"digits": ("-", "o", "28x28 input"), "frames": ("--", "s", "camer
 def save(fig: Figure, path: str | os.PathLike) -> Path:
     """Write `fig` as a PNG (atomically: a reader never sees half a file)."""
     path = Path(path)
-    tmp = path.with_name(f".{path.name}.part")
-    fig.savefig(tmp, dpi=DPI, format="png", bbox_inches="tight")
-    os.replace(tmp, path)
+    with atomic_path(path) as tmp:
+        fig.savefig(tmp, dpi=DPI, format="png", bbox_inches="tight")
     return path
 
 

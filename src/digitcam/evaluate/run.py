@@ -23,6 +23,7 @@ import numpy as np
 
 from .. import __version__
 from ..cli import make_recognizer
+from ..files import atomic_write_text
 from . import figures as F
 from . import robustness as R
 from .dataset import list_dataset, read_dataset
@@ -92,12 +93,6 @@ def write_figures(out: Path, preds: dict[str, Predictions], robustness: dict | N
                                     disable=None if progress is None else not progress):
         paths[key] = F.save(make(), out / filename)
     return paths
-
-
-def atomic_write(path: Path, text: str) -> None:
-    tmp = path.with_name(f".{path.name}.part")
-    tmp.write_text(text, encoding="utf-8")
-    os.replace(tmp, path)
 
 
 def _machine() -> str:
@@ -213,8 +208,8 @@ def evaluate(args: argparse.Namespace) -> int:
     }
     figs = write_figures(out, preds, part["results"], rob, part["digit"], progress)
     metrics["figures"] = {k: p.name for k, p in figs.items()}
-    atomic_write(out / "metrics.json", json.dumps(metrics, indent=2) + "\n")
-    atomic_write(out / "report.html", build_html(metrics, figs))
+    atomic_write_text(out / "metrics.json", json.dumps(metrics, indent=2) + "\n")
+    atomic_write_text(out / "report.html", build_html(metrics, figs))
     return _print_summary(out, metrics)
 
 
