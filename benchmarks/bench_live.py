@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import platform
 import statistics
 import time
 
@@ -34,6 +33,7 @@ from digitcam.live_tracking import Smoother
 from digitcam.preprocess import extract_roi
 from digitcam.recognizer import DEFAULT_MIN_CONFIDENCE, Recognizer, reading_order, text_of
 from digitcam.scenes import blank_scene, clip, clutter_scene, number_scene
+from digitcam.train import machine_description
 
 CURVE = (0.0, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 0.95, 0.99)
 TARGETS = {"single": 0.98, "numbers": 0.92, "blank": 0.01, "clutter": 0.10, "video": 0.95,
@@ -134,15 +134,8 @@ def _paper_way():
 
 
 def machine() -> str:
-    cpu = platform.processor() or platform.machine()
-    try:
-        with open("/proc/cpuinfo") as f:
-            cpu = next(line.split(":", 1)[1].strip() for line in f
-                       if line.startswith("model name"))
-    except (OSError, StopIteration):
-        pass
     load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
-    return f"{cpu}, {os.cpu_count()} cores, load average {load:.1f}"
+    return f"{machine_description()}, load average {load:.1f}"
 
 
 def main() -> None:

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import re
 import sys
 import time
@@ -24,6 +23,7 @@ import numpy as np
 from .. import __version__
 from ..cli import make_recognizer
 from ..files import atomic_write_text
+from ..train import machine_description  # the model cards' wording (no TensorFlow import)
 from . import figures as F
 from . import robustness as R
 from .dataset import list_dataset, read_dataset
@@ -93,16 +93,6 @@ def write_figures(out: Path, preds: dict[str, Predictions], robustness: dict | N
                                     disable=None if progress is None else not progress):
         paths[key] = F.save(make(), out / filename)
     return paths
-
-
-def _machine() -> str:
-    try:  # the model cards' wording; train.py imports TensorFlow only when training
-        from ..train import machine_description
-    except ImportError:
-        import platform
-
-        return f"{platform.machine()}, {os.cpu_count()} cores"
-    return machine_description()
 
 
 def _model_info(r, seconds: float | None, samples: int) -> dict:
@@ -200,7 +190,7 @@ def evaluate(args: argparse.Namespace) -> int:
     metrics = {
         "digitcam_version": __version__,
         "date": datetime.now(timezone.utc).isoformat(timespec="seconds"),
-        "machine": _machine(), "command": " ".join(["digitcam", *sys.argv[1:]]),
+        "machine": machine_description(), "command": " ".join(["digitcam", *sys.argv[1:]]),
         "dataset": {"kind": kind, "name": part["name"], "samples": samples,
                     "limit": args.limit},
         "models": models, "robustness": rob, "unreadable": part["unreadable"],
