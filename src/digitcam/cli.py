@@ -64,6 +64,21 @@ def make_recognizer(args: argparse.Namespace):
     return Recognizer(model=args.model, mode=args.mode, threshold=threshold, **kwargs)
 
 
+def at_least(minimum: int) -> Callable[[str], int]:
+    """An argparse `type`: a whole number of `minimum` or more, else a one-line usage error."""
+
+    def whole_number(value: str) -> int:
+        try:
+            n = int(value)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"expected a whole number, got {value!r}") from None
+        if n < minimum:
+            raise argparse.ArgumentTypeError(f"must be at least {minimum}, got {n}")
+        return n
+
+    return whole_number
+
+
 def _threshold(value: str) -> int:
     try:
         t = int(value)

@@ -51,7 +51,7 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from .cli import add_reading_options, command, make_recognizer
+from .cli import add_reading_options, at_least, command, make_recognizer
 from .live_draw import annotate, processed_mosaic
 from .live_sources import SOURCE_HELP, Frame, Source, SourceError, open_source, quiet_opencv
 from .live_tracking import SMOOTH_FRAMES, Smoother
@@ -581,16 +581,6 @@ def run_opencv_loop(source: str | int = 0, model: str | os.PathLike | None = Non
         cv2.setNumThreads(threads)
 
 
-def _positive_int(value: str) -> int:
-    try:
-        n = int(value)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a whole number, got {value!r}") from None
-    if n < 1:
-        raise argparse.ArgumentTypeError(f"must be at least 1, got {n}")
-    return n
-
-
 @command("live", "read digits live from a camera, video, folder or the sample clip")
 def _live_args(p: argparse.ArgumentParser) -> None:
     p.epilog = __doc__[__doc__.index("Keys in the window"):]
@@ -601,9 +591,9 @@ def _live_args(p: argparse.ArgumentParser) -> None:
                    help="no window: print each new reading (the default without a display)")
     p.add_argument("--record", metavar="OUT.mp4", help="write the annotated video")
     p.add_argument("--log", metavar="OUT.jsonl", help="one JSON object per frame")
-    p.add_argument("--max-frames", type=_positive_int, metavar="N",
+    p.add_argument("--max-frames", type=at_least(1), metavar="N",
                    help="stop after N frames")
-    p.add_argument("--smooth", type=_positive_int, default=SMOOTH_FRAMES, metavar="N",
+    p.add_argument("--smooth", type=at_least(1), default=SMOOTH_FRAMES, metavar="N",
                    help=f"average each digit over N frames (default {SMOOTH_FRAMES}; 1: off)")
     p.add_argument("--loop", action="store_true", help="replay a video or folder forever")
     p.add_argument("--collect", metavar="DIR",

@@ -12,25 +12,11 @@ from __future__ import annotations
 
 import argparse
 
-from ..cli import add_reading_options, command
+from ..cli import add_reading_options, at_least, command
 
 ROBUST_DIGITS = 1000   # per severity level, 28x28 inputs
 ROBUST_FRAMES = 100    # per severity level, camera frames through Recognizer.read
 EXTRA_MODULES = ("sklearn", "matplotlib")
-
-
-def _count(value: str, minimum: int = 0) -> int:
-    try:
-        n = int(value)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a whole number, got {value!r}") from None
-    if n < minimum:
-        raise argparse.ArgumentTypeError(f"expected {minimum} or more, got {n}")
-    return n
-
-
-def _positive(value: str) -> int:
-    return _count(value, 1)
 
 
 @command("evaluate", "measure a model: the paper's analyses, robustness, your own digits "
@@ -46,12 +32,12 @@ def _evaluate_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--out", default="report", metavar="DIR",
                    help="where to write metrics.json, the PNG figures and report.html "
                         "(default: report)")
-    p.add_argument("--limit", type=_positive, default=None, metavar="N",
+    p.add_argument("--limit", type=at_least(1), default=None, metavar="N",
                    help="only the first N samples (quick runs; a folder's classes are "
                         "taken in turn)")
-    p.add_argument("--robust-digits", type=_count, default=ROBUST_DIGITS, metavar="N",
+    p.add_argument("--robust-digits", type=at_least(0), default=ROBUST_DIGITS, metavar="N",
                    help=f"test digits per severity level as 28x28 inputs (default {ROBUST_DIGITS})")
-    p.add_argument("--robust-frames", type=_count, default=ROBUST_FRAMES, metavar="N",
+    p.add_argument("--robust-frames", type=at_least(0), default=ROBUST_FRAMES, metavar="N",
                    help="test digits per severity level as camera frames through the full "
                         f"pipeline (default {ROBUST_FRAMES})")
     p.add_argument("--no-robustness", action="store_true",
