@@ -214,15 +214,12 @@ class Runner:
         self._say(result)
         return result
 
-    def confident(self, detections: list[Detection]) -> list[Detection]:
-        return [d for d in detections if d.confidence >= self.recognizer.min_confidence]
-
     def _write_log(self, r: Result) -> None:
         if self._log is None:
             return
         record = {"frame": r.frame.index, "t": round(r.frame.t, 3),
                   **Recognizer.as_dict(r.shown),
-                  "raw": Recognizer.as_dict(self.confident(r.raw)),
+                  "raw": Recognizer.as_dict(self.recognizer.confident(r.raw)),
                   "latency_ms": round(r.latency_ms, 3), "mode": self.recognizer.mode}
         if r.frame.name:
             record["file"] = r.frame.name

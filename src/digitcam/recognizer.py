@@ -101,8 +101,12 @@ class Recognizer:
             for c, p in zip(crops, probs)
         ]
         if not keep_rejected:
-            detections = [d for d in detections if d.confidence >= self.min_confidence]
+            detections = self.confident(detections)
         return [detections[i] for i in reading_order([d.box for d in detections])]
+
+    def confident(self, detections: list[Detection]) -> list[Detection]:
+        """The detections at or above min_confidence, in their order."""
+        return [d for d in detections if d.confidence >= self.min_confidence]
 
     def read_text(self, image: np.ndarray) -> str:
         return text_of(self.read(image))

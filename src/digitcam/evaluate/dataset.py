@@ -54,7 +54,7 @@ def thumbnail(image: np.ndarray) -> np.ndarray:
 
 def _reading(recognizer, image: np.ndarray, label: int) -> dict:
     detections = recognizer.read(image, keep_rejected=True)
-    accepted = [d for d in detections if d.confidence >= recognizer.min_confidence]
+    accepted = recognizer.confident(detections)
     top = max(detections, key=lambda d: d.confidence, default=None)
     return {
         "probs": top.probs if top is not None else np.zeros(10, np.float32),
