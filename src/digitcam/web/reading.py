@@ -1,7 +1,8 @@
 """Reading for the web app: per-client settings, the JSON of a reading, a bounded worker pool.
 
-    settings = Settings(model="mlp").updated({"min_confidence": 0.8})
-    reply = read_bytes(settings.recognizer(), png_bytes, details=True)
+    name, models = model_choices("mlp")
+    settings = Settings(model=name).updated({"min_confidence": 0.8}, models)
+    reply = read_bytes(settings.recognizer(models), png_bytes, details=True)
     probs = await pool.run(classifier.predict_proba, pixels)   # off the event loop
 
 Everything reads through `Recognizer.read`; a reply is `Recognizer.as_dict` (the schema of
