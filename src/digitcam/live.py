@@ -129,6 +129,10 @@ class Result:
     raw: list[Detection]      # every crop classified, doubtful ones included
     shown: list[Detection]    # smoothed over the last frames, confident ones only
     latency_ms: float
+    text: str = field(init=False)  # text_of(shown): the reading
+
+    def __post_init__(self) -> None:
+        self.text = text_of(self.shown)
 
 
 class Recorder:
@@ -227,11 +231,10 @@ class Runner:
         self._log.flush()  # a killed run keeps every line up to its last frame
 
     def _say(self, r: Result) -> None:
-        text = text_of(r.shown)
-        if self.echo and text and text != self._said:
-            print(f"frame {r.frame.index} ({r.frame.t:.2f} s): {text}", flush=True)
-        if text:
-            self._said = text
+        if self.echo and r.text and r.text != self._said:
+            print(f"frame {r.frame.index} ({r.frame.t:.2f} s): {r.text}", flush=True)
+        if r.text:
+            self._said = r.text
 
     def close(self) -> None:
         try:
@@ -307,7 +310,7 @@ def run_headless(source: Source, runner: Runner, max_frames: int | None = None) 
             if frame is None:
                 break
             result = runner.process(frame)
-            summary.add(frame.index, text_of(result.shown), result.latency_ms)
+            summary.add(frame.index, result.text, result.latency_ms)
             if runner.recorder is not None:
                 runner.recorder.write(draw(result, frame.image, runner.recognizer,
                                            status_line(runner.recognizer, 0, 0, "headless")))
@@ -486,7 +489,7 @@ class Window:
                 changed = self._threshold_changed()  # read the trackbar every time
                 if self.running and (fresh or changed):
                     result = self.runner.process(frame)
-                    summary.add(frame.index, text_of(result.shown), result.latency_ms)
+                    summary.add(frame.index, result.text, result.latency_ms)
                 shown = self.show(frame, result, fps.tick(fresh))
                 if self.runner.recorder is not None and fresh:
                     self.runner.recorder.write(shown)
