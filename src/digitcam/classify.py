@@ -173,7 +173,7 @@ class Classifier:
         x = as_model_input(image)
         if len(x) != 1:
             raise ValueError(f"predict_digit takes one image, got a batch of {len(x)}")
-        return int(np.argmax(self.predict_proba(x)[0]))
+        return int(np.argmax(self._run(x)[0]))
 
 
 @functools.lru_cache(maxsize=8)
