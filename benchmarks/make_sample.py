@@ -18,9 +18,10 @@ import cv2
 import numpy as np
 
 from digitcam.data import load_mnist_data
+from digitcam.live_sources import SAMPLE
 from digitcam.scenes import clip
 
-OUT = Path(__file__).resolve().parents[1] / "src" / "digitcam" / "assets" / "sample.mp4"
+OUT = SAMPLE  # src/digitcam/assets/sample.mp4 in an editable install
 SHOTS = (1, 3, 0, 4, 2, 5)   # digits per page; 0 is a blank page
 FRAMES_PER_SHOT = 30
 FPS = 15.0

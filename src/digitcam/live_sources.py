@@ -24,9 +24,9 @@ from pathlib import Path
 import cv2
 import numpy as np
 
+from .classify import ASSETS
 from .images import ImageError, read_image
 
-ASSETS = Path(__file__).parent / "assets"
 SAMPLE = ASSETS / "sample.mp4"
 IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".bmp", ".tif", ".tiff", ".webp", ".gif", ".pgm",
                   ".ppm", ".pbm"}
