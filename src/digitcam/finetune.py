@@ -35,8 +35,6 @@ EPOCHS = 6
 LEARNING_RATE = 2e-4
 BATCH_SIZE = 64
 FEW_SAMPLES = 10       # fewer than this for a digit gets a warning
-IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".bmp", ".tif", ".tiff", ".webp", ".gif", ".pgm",
-                  ".ppm", ".pbm"}
 
 
 @dataclass
@@ -64,7 +62,7 @@ def sample_crop(image: np.ndarray) -> np.ndarray | None:
 
 def load_user_samples(directory: str | os.PathLike) -> UserSamples:
     """Every image under DIR/0 ... DIR/9, read through the runtime path."""
-    from .images import ImageError, read_image
+    from .images import IMAGE_SUFFIXES, ImageError, read_image
 
     root = Path(directory)
     if not root.is_dir():

@@ -30,6 +30,8 @@ import cv2
 import numpy as np
 
 MAX_FILE_BYTES = 64 * 1024 * 1024
+IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".bmp", ".tif", ".tiff", ".webp", ".gif", ".pgm",
+                  ".ppm", ".pbm"}  # the files of a folder that are read as images
 MAX_PIXELS = 40_000_000  # about 7000x5700; larger declared sizes are refused before decoding
 MAGIC = {  # leading bytes -> format name, for the error message
     b"\x89PNG\r\n\x1a\n": "PNG", b"\xff\xd8": "JPEG", b"GIF87a": "GIF", b"GIF89a": "GIF",

@@ -25,11 +25,9 @@ import cv2
 import numpy as np
 
 from .classify import ASSETS
-from .images import ImageError, read_image
+from .images import IMAGE_SUFFIXES, ImageError, read_image
 
 SAMPLE = ASSETS / "sample.mp4"
-IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".bmp", ".tif", ".tiff", ".webp", ".gif", ".pgm",
-                  ".ppm", ".pbm"}
 RECONNECT_DELAYS = (0.5, 1.0, 2.0)  # seconds before each reconnect attempt, then give up
 STALL_SECONDS = 5.0                 # a camera silent this long counts as lost
 DEFAULT_VIDEO_FPS = 25.0
