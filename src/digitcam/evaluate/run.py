@@ -140,7 +140,8 @@ def robustness_note(n_digits: int, n_frames: int, samples: int) -> str:
         f"{R.DIGIT_HEIGHT} px tall) read by Recognizer.read, out of {samples:,} test images. "
         "A frame counts when exactly that digit is read. With n samples an accuracy p is "
         "uncertain by about sqrt(p(1-p)/n): about 1.4 points for n=1000, 4.5 for n=100 at p=0.8. "
-        "Mean corruption accuracy: the mean over 14 corruptions and 5 severities.")
+        f"Mean corruption accuracy: the mean over {len(R.CORRUPTIONS)} corruptions and "
+        f"{R.SEVERITIES} severities.")
 
 
 def _on_mnist(args, recs: dict, progress) -> dict:
