@@ -46,6 +46,15 @@ def _evaluate_args(p: argparse.ArgumentParser) -> None:
     p.set_defaults(handler=_evaluate)
 
 
+def progress_bar(iterable=None, progress: bool | None = None, **kwargs):
+    """A tqdm bar that goes when done: shown when `progress` is True, hidden when False,
+    and when None only where stderr is a terminal."""
+    from tqdm import tqdm
+
+    return tqdm(iterable, disable=None if progress is None else not progress, leave=False,
+                **kwargs)
+
+
 def _evaluate(args: argparse.Namespace) -> int:
     try:
         from .run import evaluate

@@ -24,6 +24,7 @@ import numpy as np
 
 from ..images import ImageError, read_image
 from ..preprocess import ink_is_dark, to_gray
+from . import progress_bar
 from .metrics import CLASSES, Predictions
 
 
@@ -69,13 +70,10 @@ def read_dataset(recognizers: dict, items: list[tuple[Path, int]],
                                                          dict[str, list[dict]]]:
     """Read every file once, with every model. Returns per model the Predictions and the
     per-file readings, and the unreadable files as {"path", "error"}."""
-    from tqdm import tqdm
-
     rows: dict[str, list[dict]] = {name: [] for name in recognizers}
     kept: list[tuple[Path, int]] = []
     unreadable: list[dict] = []
-    for path, label in tqdm(items, desc="reading files", unit="file",
-                            disable=None if progress is None else not progress, leave=False):
+    for path, label in progress_bar(items, progress, desc="reading files", unit="file"):
         try:
             image = read_image(path)
             readings = {n: _reading(r, image, label) for n, r in recognizers.items()}

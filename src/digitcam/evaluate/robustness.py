@@ -24,6 +24,7 @@ import numpy as np
 from .. import transforms as T
 from ..preprocess import to_gray
 from ..scenes import Look, render, tight
+from . import progress_bar
 
 SEVERITIES = 5
 FRAME_SHAPE = (128, 160)      # small camera frames keep a few thousand reads fast
@@ -225,8 +226,6 @@ def measure(recognizers: dict, x: np.ndarray, y: np.ndarray, n_digits: int = 100
     the clean accuracy, the accuracy at each severity 1-5 per corruption and the mean over all
     corruptions and levels.
     The same random sample of the test set (and the same distortions) serve every model."""
-    from tqdm import tqdm
-
     order = np.random.default_rng(seed).permutation(len(x))
     pick_d, pick_f = order[: min(n_digits, len(x))], order[: min(n_frames, len(x))]
     steps = 1 + len(CORRUPTIONS) * SEVERITIES
@@ -236,8 +235,8 @@ def measure(recognizers: dict, x: np.ndarray, y: np.ndarray, n_digits: int = 100
     for part, what, pick, fn in parts:
         if not len(pick):
             continue
-        with tqdm(total=steps * len(pick), desc=f"robustness, {what}", unit="img", leave=False,
-                  disable=None if progress is None else not progress) as bar:
+        with progress_bar(None, progress, total=steps * len(pick), unit="img",
+                          desc=f"robustness, {what}") as bar:
             for name, acc in fn(recognizers, x[pick], y[pick], seed, bar).items():
                 out[name][part] = _summary(acc, len(pick))
     return out

@@ -25,6 +25,7 @@ from ..cli import make_recognizer
 from ..files import atomic_write_text
 from ..train import machine_description  # the model cards' wording (no TensorFlow import)
 from . import figures as F
+from . import progress_bar
 from . import robustness as R
 from .dataset import list_dataset, read_dataset
 from .metrics import Predictions, summarize
@@ -53,12 +54,10 @@ def recognizers(args: argparse.Namespace) -> dict:
 def classify_mnist(recs: dict, x: np.ndarray, y: np.ndarray,
                    progress: bool | None) -> tuple[dict[str, Predictions], dict[str, float]]:
     """Every test image through every model, BATCH at a time; and the seconds per model."""
-    from tqdm import tqdm
-
     probs = {name: [] for name in recs}
     seconds = dict.fromkeys(recs, 0.0)
-    with tqdm(total=len(x) * len(recs), desc="classifying", unit="img", leave=False,
-              disable=None if progress is None else not progress) as bar:
+    with progress_bar(None, progress, total=len(x) * len(recs), desc="classifying",
+                      unit="img") as bar:
         for name, r in recs.items():
             for start in range(0, len(x), BATCH):
                 t = time.perf_counter()
@@ -77,8 +76,6 @@ def _safe(name: str) -> str:
 def write_figures(out: Path, preds: dict[str, Predictions], robustness: dict | None,
                   rob: dict | None, digit: np.ndarray | None,
                   progress: bool | None) -> dict[str, Path]:
-    from tqdm import tqdm
-
     jobs = [(f"{n}/{k}", f"{_safe(n)}_{k}.png", lambda fn=fn, n=n: fn(preds[n], n))
             for n in preds for k, fn in MODEL_FIGURES.items()]
     if robustness:
@@ -89,8 +86,7 @@ def write_figures(out: Path, preds: dict[str, Predictions], robustness: dict | N
         jobs.append(("robustness_examples", "robustness_examples.png",
                      lambda: F.robustness_examples_figure(R.example_grid(digit))))
     paths = {}
-    for key, filename, make in tqdm(jobs, desc="figures", unit="fig", leave=False,
-                                    disable=None if progress is None else not progress):
+    for key, filename, make in progress_bar(jobs, progress, desc="figures", unit="fig"):
         paths[key] = F.save(make(), out / filename)
     return paths
 
