@@ -58,14 +58,12 @@ def build_ensemble(models: list[str], out: str | os.PathLike,
     from .classify import load_card, resolve_model
     from .data import load_mnist_data
     from .files import atomic_path, atomic_write_text
-    from .train import machine_description, onnx_accuracy
+    from .train import machine_description, onnx_accuracy, output_stem
 
     paths = [resolve_model(m) for m in models]
     if len(paths) < 2:
         raise ValueError("an ensemble needs at least two models")
-    out = Path(out)
-    out = out.with_suffix("") if out.suffix in (".onnx", ".json") else out
-    out.parent.mkdir(parents=True, exist_ok=True)
+    out = output_stem(out, "ensemble")
     onnx_path = out.with_suffix(".onnx")
     out.with_suffix(".json").unlink(missing_ok=True)  # an earlier card describes another file
     with atomic_path(onnx_path) as tmp:

@@ -158,11 +158,9 @@ def finetune_model(dataset: str | os.PathLike, model: str | os.PathLike | None =
     keras = _import_keras()
     from .data import load_mnist_data
     from .files import atomic_write_text
-    from .train import mixed_batches, model_card, to_input, write_outputs
+    from .train import mixed_batches, model_card, output_stem, to_input, write_outputs
 
-    out = Path(out) if out is not None else Path("runs") / f"{base_onnx.stem}-finetuned"
-    out = out.with_suffix("") if out.suffix in (".onnx", ".keras", ".json") else out
-    out.parent.mkdir(parents=True, exist_ok=True)
+    out = output_stem(out, f"{base_onnx.stem}-finetuned")
     train_idx, held_idx = split_holdout(samples.labels, holdout, seed)
     x_user, y_user = samples.images, samples.labels
     (x_mnist, y_mnist), (x_test, y_test) = load_mnist_data(data_dir)

@@ -205,8 +205,10 @@ def onnx_accuracy(onnx_path: Path, x: np.ndarray, y: np.ndarray) -> float:
     return float((probs.argmax(1) == y).mean())
 
 
-def _outputs(out: str | os.PathLike | None, model: str) -> Path:
-    out = Path(out if out is not None else Path("runs") / model)
+def output_stem(out: str | os.PathLike | None, default_name: str) -> Path:
+    """The stem OUT of OUT.onnx, OUT.keras and OUT.json (runs/NAME by default; a given
+    .onnx, .keras or .json ending is dropped), its folder made."""
+    out = Path(out if out is not None else Path("runs") / default_name)
     out = out.with_suffix("") if out.suffix in (".onnx", ".keras", ".json") else out
     out.parent.mkdir(parents=True, exist_ok=True)
     return out
@@ -330,7 +332,7 @@ def train_mnist_model(
     crop_share = recipe.crop_share if crops is None else (
         (recipe.crop_share or DEFAULT_CROP_SHARE) if crops else 0.0)
     batch_size = batch_size or recipe.batch_size
-    out = _outputs(out, model)
+    out = output_stem(out, model)
     if not resume:
         _fresh_start(out)
 
