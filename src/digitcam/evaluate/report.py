@@ -14,7 +14,7 @@ import base64
 from html import escape
 from pathlib import Path
 
-from .robustness import CORRUPTIONS, SEVERITIES
+from .robustness import CORRUPTIONS, PARTS, SEVERITIES
 
 MODEL_SECTIONS = (
     ("confusion", "Confusion matrix", "confusion"),
@@ -148,9 +148,6 @@ def model_section(name: str, m: dict, figures: dict) -> str:
                        "(15 equal-width confidence bins; the share of samples in each bin times "
                        "the gap between its accuracy and its mean confidence, summed).</p>")
     return "\n".join(out)
-
-
-PARTS = (("digits", "28x28 inputs"), ("frames", "camera frames"))
 
 
 def _robustness_rows(metrics: dict) -> list[list[str]]:

@@ -34,6 +34,7 @@ MNIST_MARGIN = 4              # pixels between MNIST's digit box and the image e
 BASE_LOOK = Look(noise=2.0)   # clean paper and pen, a little sensor noise
 PAD = 7                       # room around a digit for writing changes that widen it
 STAGES = ("writing", "photo", "look", "size", "view")
+PARTS = (("digits", "28x28 inputs"), ("frames", "camera frames"))  # the two ways, by key
 
 Apply = Callable[[np.ndarray, object, np.random.Generator, float], np.ndarray]
 
@@ -230,9 +231,8 @@ def measure(recognizers: dict, x: np.ndarray, y: np.ndarray, n_digits: int = 100
     pick_d, pick_f = order[: min(n_digits, len(x))], order[: min(n_frames, len(x))]
     steps = 1 + len(CORRUPTIONS) * SEVERITIES
     out = {name: {} for name in recognizers}
-    parts = (("digits", "28x28 inputs", pick_d, _digit_accuracies),
-             ("frames", "camera frames", pick_f, _frame_accuracies))
-    for part, what, pick, fn in parts:
+    ways = ((pick_d, _digit_accuracies), (pick_f, _frame_accuracies))
+    for (part, what), (pick, fn) in zip(PARTS, ways):
         if not len(pick):
             continue
         with progress_bar(None, progress, total=steps * len(pick), unit="img",
