@@ -12,22 +12,13 @@ from __future__ import annotations
 
 import numpy as np
 
-from .preprocess import Box, extract_digits
+from .preprocess import Box, extract_digits, iou
 from .scenes import random_look, render
 
 POOL_FRAME = (240, 320)   # small frames: cheap, and digits 20-70 px tall, like a distant camera
 DIGITS_PER_SCENE = 8
 HARD_LOOK_P = 0.3         # share of scenes with the harsher lighting/noise of random_look(hard)
 MIN_IOU = 0.5
-
-
-def iou(a: Box, b: Box) -> float:
-    ax1, ay1, bx1, by1 = a[0] + a[2], a[1] + a[3], b[0] + b[2], b[1] + b[3]
-    iw = max(0, min(ax1, bx1) - max(a[0], b[0]))
-    ih = max(0, min(ay1, by1) - max(a[1], b[1]))
-    inter = iw * ih
-    union = a[2] * a[3] + b[2] * b[3] - inter
-    return inter / union if union > 0 else 0.0
 
 
 def match_crops(crops, truth: list[Box]) -> list[tuple[int, np.ndarray]]:

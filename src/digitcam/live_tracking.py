@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from .preprocess import iou
 from .recognizer import DEFAULT_MIN_CONFIDENCE, Detection, reading_order
 
 SMOOTH_FRAMES = 5   # probabilities averaged over this many frames
@@ -22,16 +23,6 @@ MATCH_SIMILARITY = 0.7  # ... and their 28x28 crops correlate at least this much
                         # digit in two frames scores over 0.85, another in its place under 0.65
 HOLD_FRAMES = 2     # a track missed for up to this many frames is kept (not shown), so a
                     # digit lost for a frame comes back with its history
-
-
-def iou(a, b) -> float:
-    """Intersection over union of two (x, y, w, h) boxes."""
-    iw = min(a[0] + a[2], b[0] + b[2]) - max(a[0], b[0])
-    ih = min(a[1] + a[3], b[1] + b[3]) - max(a[1], b[1])
-    if iw <= 0 or ih <= 0:
-        return 0.0
-    inter = iw * ih
-    return inter / float(a[2] * a[3] + b[2] * b[3] - inter)
 
 
 @dataclass

@@ -55,6 +55,15 @@ NOISE_SIGMA = 0.06       # Gaussian blur sigma (detection-scale pixels) per grey
 MAX_FRAME_PIXELS = 10_000 * 10_000  # larger frames are refused (ValueError) before any work
 
 
+def iou(a: Box, b: Box) -> float:
+    """Intersection over union of two (x, y, w, h) boxes (0 when they do not overlap)."""
+    iw = max(0, min(a[0] + a[2], b[0] + b[2]) - max(a[0], b[0]))
+    ih = max(0, min(a[1] + a[3], b[1] + b[3]) - max(a[1], b[1]))
+    inter = iw * ih
+    union = a[2] * a[3] + b[2] * b[3] - inter
+    return inter / union if union > 0 else 0.0
+
+
 @dataclass
 class Crop:
     image: np.ndarray  # (28, 28) uint8, white ink on black, MNIST-style
