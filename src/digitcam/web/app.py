@@ -45,13 +45,13 @@ from .. import __version__
 from ..classify import load_card, resolve_model
 from ..images import ImageError
 from ..recognizer import DEFAULT_MIN_CONFIDENCE
+from . import DEFAULT_MAX_UPLOAD_MB, DEFAULT_THREADS
 from .limits import BodyLimit
 from .reading import Busy, Settings, WorkerPool, classify_pixels, model_choices, read_bytes
 from .session import Session
 
 STATIC = Path(__file__).parent / "static"
-DEFAULT_MAX_UPLOAD_BYTES = 10 * 1024 * 1024
-DEFAULT_THREADS = 2
+DEFAULT_MAX_UPLOAD_BYTES = int(DEFAULT_MAX_UPLOAD_MB * 1024 * 1024)
 MAX_PENDING = 256  # readings waiting for a thread, all clients together; more -> 503
 MAX_PENDING_BYTES = 256 * 1024 * 1024  # the images those readings hold; more -> 503
 WS_POLICY_VIOLATION = 1008
