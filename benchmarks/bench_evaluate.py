@@ -22,8 +22,8 @@ from digitcam.evaluate import figures as F
 from digitcam.evaluate import robustness as R
 from digitcam.evaluate.metrics import summarize
 from digitcam.evaluate.run import MODEL_FIGURES, classify_mnist
+from digitcam.machine import machine_description
 from digitcam.recognizer import Recognizer
-from digitcam.train import machine_description
 
 
 def timed(fn):

@@ -30,10 +30,10 @@ import numpy as np
 
 from digitcam.data import load_mnist_data
 from digitcam.live_tracking import Smoother
+from digitcam.machine import machine_description
 from digitcam.preprocess import extract_roi
 from digitcam.recognizer import DEFAULT_MIN_CONFIDENCE, Recognizer, reading_order, text_of
 from digitcam.scenes import blank_scene, clip, clutter_scene, number_scene
-from digitcam.train import machine_description
 
 CURVE = (0.0, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 0.95, 0.99)
 TARGETS = {"single": 0.98, "numbers": 0.92, "blank": 0.01, "clutter": 0.10, "video": 0.95,

@@ -27,8 +27,8 @@ import numpy as np
 from websockets.asyncio.client import connect
 
 from digitcam.data import load_mnist_data
+from digitcam.machine import machine_description
 from digitcam.scenes import number_scene
-from digitcam.train import machine_description
 from digitcam.web.spawn import spawn_server
 
 FRAMES = 24              # distinct pages, cycled by every client

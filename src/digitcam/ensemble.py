@@ -58,7 +58,8 @@ def build_ensemble(models: list[str], out: str | os.PathLike,
     from .classify import load_card, resolve_model
     from .data import load_mnist_data
     from .files import atomic_path, atomic_write_text
-    from .train import machine_description, onnx_accuracy, output_stem
+    from .machine import machine_description
+    from .train import onnx_accuracy, output_stem
 
     paths = [resolve_model(m) for m in models]
     if len(paths) < 2:

@@ -27,6 +27,7 @@ import numpy as np
 
 from .data import data_checksums, load_mnist_data
 from .files import atomic_path, atomic_write_text
+from .machine import machine_description
 from .models import RECIPES, Recipe, build_model
 
 VAL_SIZE = 6000
@@ -183,18 +184,6 @@ def _versions() -> dict[str, str]:
         with contextlib.suppress(md.PackageNotFoundError):
             out[pkg] = md.version(pkg)
     return out
-
-
-def machine_description() -> str:
-    cpu = platform.processor() or platform.machine()
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
-    return f"{cpu}, {os.cpu_count()} cores, {platform.system()} {platform.release()}"
 
 
 def onnx_accuracy(onnx_path: Path, x: np.ndarray, y: np.ndarray) -> float:

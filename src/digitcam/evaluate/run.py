@@ -23,7 +23,7 @@ import numpy as np
 from .. import __version__
 from ..cli import make_recognizer
 from ..files import atomic_write_text
-from ..train import machine_description  # the model cards' wording (no TensorFlow import)
+from ..machine import machine_description
 from . import figures as F
 from . import progress_bar
 from . import robustness as R
