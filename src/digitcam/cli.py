@@ -128,21 +128,22 @@ def _train_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--model", choices=tuple(RECIPES), default="cnn",
                    help="mlp: the paper's 784-512-10; cnn: compact convnet (default); "
                         "deep: more filters and batch norm")
-    p.add_argument("--epochs", type=int, default=None,
+    p.add_argument("--epochs", type=at_least(1), default=None,
                    help="at most this many epochs (default: the recipe's; mlp 10)")
     p.add_argument("--data-dir", default=None, help="folder of the MNIST .gz files "
                    "(default: $DIGITCAM_DATA, else the user cache; downloaded if missing)")
     p.add_argument("--out", default=None,
                    help="output stem: writes OUT.keras, OUT.onnx, OUT.json (default runs/MODEL)")
     p.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
-    p.add_argument("--limit", type=int, default=None,
+    p.add_argument("--limit", type=at_least(1), default=None,
                    help="train on the first N training samples only (quick runs)")
     p.add_argument("--stop-at", default="recipe",
                    help="stop once validation accuracy reaches this; 'none' to train all "
                         "epochs (default: the recipe's: 0.99 for mlp, as in the paper)")
     p.add_argument("--augment", action=argparse.BooleanOptionalAction, default=None,
                    help="distort training digits (default: the recipe's; off for mlp)")
-    p.add_argument("--batch-size", type=int, default=None, help="default: the recipe's (128)")
+    p.add_argument("--batch-size", type=at_least(1), default=None,
+                   help="default: the recipe's (128)")
     p.add_argument("--resume", action="store_true",
                    help="continue an interrupted run from its last complete epoch")
     p.add_argument("--dry-run", action="store_true",
