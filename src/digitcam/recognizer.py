@@ -32,35 +32,32 @@ class Detection:
                 "box": [int(v) for v in self.box]}
 
 
-def reading_order(boxes: list[Box]) -> list[int]:
-    """Indices of `boxes` in reading order: lines top to bottom, each left to right."""
+def lines_of(boxes: list[Box]) -> list[list[int]]:
+    """Indices of `boxes` grouped into lines, top to bottom, each left to right: a box joins
+    the line above when its centre is within 0.6 median heights of that line's centres."""
     if not boxes:
         return []
     heights = np.array([b[3] for b in boxes], float)
     centres = np.array([b[1] + b[3] / 2 for b in boxes])
     tolerance = 0.6 * float(np.median(heights))
     lines: list[list[int]] = []
-    for i in np.argsort(centres):
+    for i in np.argsort(centres, kind="stable"):
         if lines and abs(centres[i] - np.mean([centres[j] for j in lines[-1]])) <= tolerance:
             lines[-1].append(int(i))
         else:
             lines.append([int(i)])
-    return [i for line in lines for i in sorted(line, key=lambda j: boxes[j][0])]
+    return [sorted(line, key=lambda j: boxes[j][0]) for line in lines]
+
+
+def reading_order(boxes: list[Box]) -> list[int]:
+    """Indices of `boxes` in reading order: lines top to bottom, each left to right."""
+    return [i for line in lines_of(boxes) for i in line]
 
 
 def text_of(detections: list[Detection]) -> str:
-    """The digits as a number; separate lines are separated by a space."""
-    if not detections:
-        return ""
-    parts, line = [], [detections[0]]
-    for prev, det in zip(detections, detections[1:]):
-        new_line = det.box[1] >= prev.box[1] + prev.box[3] * 0.8 or det.box[0] < prev.box[0]
-        if new_line:
-            parts.append(line)
-            line = []
-        line.append(det)
-    parts.append(line)
-    return " ".join("".join(str(d.digit) for d in p) for p in parts)
+    """The digits as a number, lines (as reading_order groups them) separated by a space."""
+    lines = lines_of([d.box for d in detections])
+    return " ".join("".join(str(detections[i].digit) for i in line) for line in lines)
 
 
 class Recognizer:
