@@ -15,9 +15,9 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from digitcam.crops import runtime_crops
-from digitcam.data import load_mnist_data
-from digitcam.transforms import augment_batch
+from digitcam.data.mnist import load_mnist_data
+from digitcam.training.crops import runtime_crops
+from digitcam.training.transforms import augment_batch
 
 ROWS, AUGMENTED, CROPS = 10, 8, 3
 SCALE, GAP = 3, 4

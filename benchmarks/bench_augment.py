@@ -15,9 +15,9 @@ import timeit
 
 import numpy as np
 
-from digitcam import transforms as T
-from digitcam.crops import runtime_crops
-from digitcam.data import load_mnist_data
+from digitcam.data.mnist import load_mnist_data
+from digitcam.training import transforms as T
+from digitcam.training.crops import runtime_crops
 
 
 def one_by_one(x: np.ndarray, rng: np.random.Generator) -> np.ndarray:

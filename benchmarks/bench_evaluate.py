@@ -16,14 +16,14 @@ import tempfile
 import time
 from pathlib import Path
 
-from digitcam.data import load_mnist_data
-from digitcam.evaluate import ROBUST_DIGITS, ROBUST_FRAMES
-from digitcam.evaluate import figures as F
-from digitcam.evaluate import robustness as R
-from digitcam.evaluate.metrics import summarize
-from digitcam.evaluate.run import MODEL_FIGURES, classify_mnist
-from digitcam.machine import machine_description
-from digitcam.recognizer import Recognizer
+from digitcam.apps.evaluate import ROBUST_DIGITS, ROBUST_FRAMES
+from digitcam.apps.evaluate import figures as F
+from digitcam.apps.evaluate import robustness as R
+from digitcam.apps.evaluate.metrics import summarize
+from digitcam.apps.evaluate.run import MODEL_FIGURES, classify_mnist
+from digitcam.data.mnist import load_mnist_data
+from digitcam.io.machine import machine_description
+from digitcam.reader import Recognizer
 
 
 def timed(fn):

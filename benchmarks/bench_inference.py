@@ -17,8 +17,8 @@ from pathlib import Path
 
 import numpy as np
 
-from digitcam.classify import Classifier, available_models
-from digitcam.data import load_mnist_data
+from digitcam.data.mnist import load_mnist_data
+from digitcam.recognize.classifier import Classifier, available_models
 
 BATCH = 256
 

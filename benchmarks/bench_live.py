@@ -28,12 +28,12 @@ import time
 import cv2
 import numpy as np
 
-from digitcam.data import load_mnist_data
-from digitcam.live_tracking import Smoother
-from digitcam.machine import machine_description
-from digitcam.preprocess import extract_roi
-from digitcam.recognizer import DEFAULT_MIN_CONFIDENCE, Recognizer, reading_order, text_of
-from digitcam.scenes import blank_scene, clip, clutter_scene, number_scene
+from digitcam.apps.live.tracking import Smoother
+from digitcam.data.mnist import load_mnist_data
+from digitcam.detect.components import extract_roi
+from digitcam.io.machine import machine_description
+from digitcam.reader import DEFAULT_MIN_CONFIDENCE, Recognizer, reading_order, text_of
+from digitcam.synth.scenes import blank_scene, clip, clutter_scene, number_scene
 
 CURVE = (0.0, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 0.95, 0.99)
 TARGETS = {"single": 0.98, "numbers": 0.92, "blank": 0.01, "clutter": 0.10, "video": 0.95,
@@ -121,7 +121,7 @@ def speed(recognizer: Recognizer, x, y, n_frames: int, seed: int) -> dict:
 def _paper_way():
     """The paper's loop body: roi pipeline, then Keras model.predict on one crop."""
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
-    from digitcam.models import build_model
+    from digitcam.training.models import build_model
 
     model = build_model("mlp")
 

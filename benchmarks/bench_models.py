@@ -25,13 +25,13 @@ from pathlib import Path
 
 import numpy as np
 
-from digitcam.classify import Classifier, available_models, resolve_model
-from digitcam.crops import iou
-from digitcam.data import load_mnist_data
-from digitcam.handwriting import other_hand
-from digitcam.recognizer import Recognizer
-from digitcam.scenes import Scene, number_scene
-from digitcam.train import onnx_accuracy, split_train_val
+from digitcam.data.mnist import load_mnist_data
+from digitcam.reader import Recognizer
+from digitcam.recognize.classifier import Classifier, available_models, resolve_model
+from digitcam.synth.handwriting import other_hand
+from digitcam.synth.scenes import Scene, number_scene
+from digitcam.training.crops import iou
+from digitcam.training.train import onnx_accuracy, split_train_val
 
 BATCH = 32
 EXTRA = (Path("runs/ensemble.onnx"),)  # a local ensemble, when one was built

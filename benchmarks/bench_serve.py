@@ -26,10 +26,10 @@ import httpx
 import numpy as np
 from websockets.asyncio.client import connect
 
-from digitcam.data import load_mnist_data
-from digitcam.machine import machine_description
-from digitcam.scenes import number_scene
-from digitcam.web.spawn import spawn_server
+from digitcam.apps.web.spawn import spawn_server
+from digitcam.data.mnist import load_mnist_data
+from digitcam.io.machine import machine_description
+from digitcam.synth.scenes import number_scene
 
 FRAMES = 24              # distinct pages, cycled by every client
 JPEG_QUALITY = 80        # as the page sends

@@ -17,9 +17,9 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from digitcam.data import load_mnist_data
-from digitcam.live_sources import SAMPLE
-from digitcam.scenes import clip
+from digitcam.apps.live.sources import SAMPLE
+from digitcam.data.mnist import load_mnist_data
+from digitcam.synth.scenes import clip
 
 OUT = SAMPLE  # src/digitcam/assets/sample.mp4 in an editable install
 SHOTS = (1, 3, 0, 4, 2, 5)   # digits per page; 0 is a blank page

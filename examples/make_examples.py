@@ -15,8 +15,8 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from digitcam.data import load_mnist_data
-from digitcam.scenes import Look, render
+from digitcam.data.mnist import load_mnist_data
+from digitcam.synth.scenes import Look, render
 
 HERE = Path(__file__).parent
 EXAMPLES = {  # file stem -> (number lines, look)

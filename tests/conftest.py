@@ -19,7 +19,7 @@ def mnist_dir() -> Path:
 @pytest.fixture(scope="session")
 def mnist():
     """(x_train, y_train), (x_test, y_test) from the real files (read only)."""
-    from digitcam.data import load_mnist_data
+    from digitcam.data.mnist import load_mnist_data
 
     if not (mnist_dir() / "t10k-images-idx3-ubyte.gz").exists():
         pytest.skip(f"MNIST not found in {mnist_dir()}; set DIGITCAM_DATA")

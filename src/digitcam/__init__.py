@@ -12,12 +12,12 @@ import os
 __version__ = "0.1.0"
 
 # OpenCV's ceiling on decoded image size, read once when cv2 loads: a decompression bomb
-# in any format is refused (digitcam.images reads the common formats' headers first).
+# in any format is refused (digitcam.io.images reads the common formats' headers first).
 os.environ.setdefault("OPENCV_IO_MAX_IMAGE_PIXELS", "40000000")  # = images.MAX_PIXELS
 
-from .classify import predict_digit, predict_proba
-from .data import load_mnist_data
-from .recognizer import Detection, Recognizer
+from .data.mnist import load_mnist_data
+from .reader import Detection, Recognizer
+from .recognize.classifier import predict_digit, predict_proba
 
 __all__ = [
     "Detection",
@@ -33,11 +33,11 @@ __all__ = [
 def __getattr__(name: str):
     # Heavier halves load on first use: training pulls in TensorFlow, the loop a window.
     if name == "train_mnist_model":
-        from .train import train_mnist_model
+        from .training.train import train_mnist_model
 
         return train_mnist_model
     if name == "run_opencv_loop":
-        from .live import run_opencv_loop
+        from .apps.live.loop import run_opencv_loop
 
         return run_opencv_loop
     raise AttributeError(f"module 'digitcam' has no attribute {name!r}")

@@ -1,0 +1,162 @@
+"""Reading for the web app: per-client settings, the JSON of a reading, a bounded worker pool.
+
+    name, models = model_choices("mlp")
+    settings = Settings(model=name).updated({"min_confidence": 0.8}, models)
+    reply = read_bytes(settings.recognizer(models), png_bytes, details=True)
+    probs = await pool.run(classifier.predict_proba, pixels)   # off the event loop
+
+Everything reads through `Recognizer.read`; a reply is `Recognizer.as_dict` (the schema of
+`digitcam predict --json`), with each digit's probabilities and 28x28 input added on request.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import functools
+import threading
+import time
+from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import asdict, dataclass, replace
+from typing import Any, TypeVar
+
+import cv2
+import numpy as np
+
+from ...io.images import decode_image
+from ...reader import DEFAULT_MIN_CONFIDENCE, MODES, Detection, Recognizer
+from ...recognize.classifier import available_models, get_classifier, resolve_model
+
+PROB_DECIMALS = 4
+MAX_PIXELS = 25_000_000  # uploads and frames: a 6000x4000 photo; larger ones are refused
+T = TypeVar("T")
+
+
+class Busy(RuntimeError):
+    """Too many readings are waiting for a worker: try again later."""
+
+
+def model_choices(default: str | None) -> tuple[str, dict[str, str]]:
+    """(the server's model's name, {name: model} of those a client may pick): the shipped
+    models and the server's own. Clients name models; they never pass paths."""
+    shipped = available_models()
+    choices: dict[str, str] = {name: name for name in shipped}
+    path = resolve_model(default)
+    name = path.stem
+    if name in shipped and shipped[name].resolve() != path.resolve():
+        name = str(default)  # a file named like a shipped model: offer it under its path
+    choices[name] = str(path)
+    return name, choices
+
+
+@dataclass(frozen=True)
+class Settings:
+    """How one client wants its frames read."""
+
+    model: str                    # a name from model_choices()
+    mode: str = "multi"
+    threshold: int | None = None  # None: automatic
+    min_confidence: float = DEFAULT_MIN_CONFIDENCE
+    details: bool = False         # add probs and the 28x28 crop to each digit
+
+    def as_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    def updated(self, changes: dict[str, Any], models: dict[str, str]) -> Settings:
+        """A copy with `changes` applied; ValueError names the first bad field."""
+        unknown = sorted(set(changes) - set(self.as_dict()))
+        if unknown:
+            raise ValueError(f"unknown setting(s): {', '.join(unknown)}")
+        new = replace(self, **changes)
+        if new.model not in models:
+            raise ValueError(f"model must be one of {sorted(models)}, got {new.model!r}")
+        if new.mode not in MODES:
+            raise ValueError(f"mode must be one of {list(MODES)}, got {new.mode!r}")
+        t = new.threshold
+        if t is not None and (isinstance(t, bool) or not isinstance(t, int) or not 0 <= t <= 255):
+            raise ValueError(f"threshold must be null (auto) or an integer 0-255, got {t!r}")
+        c = new.min_confidence
+        if isinstance(c, bool) or not isinstance(c, (int, float)) or not 0.0 <= c <= 1.0:
+            raise ValueError(f"min_confidence must be a number in [0, 1], got {c!r}")
+        if not isinstance(new.details, bool):
+            raise ValueError(f"details must be true or false, got {new.details!r}")
+        return replace(new, min_confidence=float(c))
+
+    def recognizer(self, models: dict[str, str]) -> Recognizer:
+        return Recognizer(model=models[self.model], mode=self.mode, threshold=self.threshold,
+                          min_confidence=self.min_confidence)
+
+
+def png_data_url(image: np.ndarray) -> str:
+    ok, buf = cv2.imencode(".png", image)
+    if not ok:
+        raise ValueError("cannot encode the crop as PNG")
+    return "data:image/png;base64," + base64.b64encode(buf.tobytes()).decode("ascii")
+
+
+def reading_dict(recognizer: Recognizer, detections: list[Detection],
+                 details: bool = False) -> dict[str, Any]:
+    """`Recognizer.as_dict`, plus per digit `probs` (10) and `crop` (PNG data URL) on request."""
+    reading = recognizer.as_dict(detections)
+    if details:
+        for entry, det in zip(reading["digits"], detections):
+            entry["probs"] = [round(float(p), PROB_DECIMALS) for p in det.probs]
+            entry["crop"] = png_data_url(det.crop)
+    return reading
+
+
+def read_bytes(recognizer: Recognizer, data: bytes, details: bool = False) -> dict[str, Any]:
+    """Decode an encoded image and read it (runs in a worker thread). ImageError on bad data."""
+    start = time.perf_counter()
+    image = decode_image(data, max_pixels=MAX_PIXELS)
+    reading = reading_dict(recognizer, recognizer.read(image), details)
+    reading.update(width=int(image.shape[1]), height=int(image.shape[0]),
+                   model=recognizer.model_name,
+                   ms=round((time.perf_counter() - start) * 1000, 1))
+    return reading
+
+
+def classify_pixels(model: str, pixels: np.ndarray) -> np.ndarray:
+    """Probabilities (10,) of one 28x28 uint8 image, white ink on black."""
+    return get_classifier(model).predict_proba(pixels)[0]
+
+
+class WorkerPool:
+    """A few threads for the CPU-bound reading, so the event loop stays responsive.
+
+    At most `max_jobs` jobs, holding at most `max_bytes` of input (`size=` of each), wait or
+    run at once, all clients together; more raise Busy instead of queueing. A job counts
+    until its thread is done with it, even when the client that asked has gone.
+    """
+
+    def __init__(self, threads: int, max_jobs: int, max_bytes: int):
+        self.threads = threads
+        self.max_jobs = max_jobs
+        self.max_bytes = max_bytes
+        self.pending = 0
+        self.pending_bytes = 0
+        self._lock = threading.Lock()
+        self._executor: ThreadPoolExecutor | None = None
+
+    async def run(self, fn: Callable[..., T], *args: Any, size: int = 0) -> T:
+        with self._lock:
+            if self.pending >= self.max_jobs or self.pending_bytes + size > self.max_bytes:
+                raise Busy(f"server busy: {self.pending} readings waiting, try again")
+            self.pending += 1
+            self.pending_bytes += size
+        if self._executor is None:
+            self._executor = ThreadPoolExecutor(self.threads, thread_name_prefix="digitcam-read")
+        future = self._executor.submit(fn, *args)
+        future.add_done_callback(functools.partial(self._done, size))
+        return await asyncio.wrap_future(future)  # cancelled: a job not yet started is dropped
+
+    def _done(self, size: int, _future: Future) -> None:
+        with self._lock:
+            self.pending -= 1
+            self.pending_bytes -= size
+
+    def shutdown(self) -> None:
+        if self._executor is not None:
+            self._executor.shutdown(wait=False, cancel_futures=True)
+            self._executor = None

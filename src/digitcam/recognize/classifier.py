@@ -1,0 +1,196 @@
+"""Classify 28x28 digit images with an ONNX model (runtime half: no TensorFlow).
+
+A model is an `.onnx` file taking float32 (N, 28, 28, 1) in [0, 1], white ink on black,
+and returning probabilities (N, 10); beside it, a JSON model card with the same stem.
+Models are named (`cnn`, `mlp`, ... shipped in `digitcam/assets`) or given by path.
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import json
+import os
+from pathlib import Path
+
+import numpy as np
+
+ASSETS = Path(__file__).parent.parent / "assets"
+DEFAULT_MODEL = "deep"
+INPUT_SHAPE = (28, 28, 1)
+
+
+class ModelError(RuntimeError):
+    """A model file is missing or unusable; the message names the file."""
+
+
+def available_models() -> dict[str, Path]:
+    """Shipped models by name."""
+    return {p.stem: p for p in sorted(ASSETS.glob("*.onnx"))}
+
+
+def resolve_model(model: str | os.PathLike | None = None) -> Path:
+    if model is None:
+        model = DEFAULT_MODEL
+    shipped = available_models()
+    if isinstance(model, str) and model in shipped:
+        return shipped[model]
+    path = Path(model).expanduser()
+    if path.is_dir():
+        raise ModelError(f"{path}: is a directory, not an .onnx model")
+    if path.is_file():
+        return path
+    names = ", ".join(shipped) or "none"
+    raise ModelError(f"model {str(model)!r} not found: not a file, nor a shipped model ({names})")
+
+
+def load_card(onnx_path: Path) -> dict:
+    """The model card beside `onnx_path` ({} when there is none)."""
+    card_path = onnx_path.with_suffix(".json")
+    if not card_path.exists():
+        return {}
+    try:
+        card = json.loads(card_path.read_text())
+    except (OSError, ValueError) as e:
+        raise ModelError(f"{card_path}: unreadable model card ({e})") from None
+    if not isinstance(card, dict):
+        raise ModelError(f"{card_path}: model card is not a JSON object")
+    return card
+
+
+def as_model_input(images: np.ndarray) -> np.ndarray:
+    """Validate 28x28 image(s) and return float32 (N, 28, 28, 1) in [0, 1].
+
+    Accepts (28, 28), (N, 28, 28) or (N, 28, 28, 1); uint8 in 0-255 or float in 0-1.
+    The shape is checked first, so a wrong array is refused before it is copied.
+    """
+    images = np.asarray(images)
+    batch = images[None] if images.ndim == 2 else images
+    if batch.ndim == 4 and batch.shape[-1] == 1:
+        batch = batch[..., 0]
+    if batch.ndim != 3 or batch.shape[1:] != (28, 28):
+        raise ValueError(
+            f"expected a 28x28 image or a batch (N, 28, 28[, 1]), got shape {images.shape}"
+        )
+    if batch.dtype == np.uint8:
+        x = batch.astype(np.float32)
+        x /= 255.0
+    elif batch.dtype.kind == "f":
+        lo, hi = (float(batch.min()), float(batch.max())) if batch.size else (0.0, 0.0)
+        if not (np.isfinite(lo) and np.isfinite(hi)):
+            raise ValueError("image contains NaN or infinite values")
+        if lo < 0.0 or hi > 1.0:
+            raise ValueError(f"float image values must lie in [0, 1], got [{lo:.3g}, {hi:.3g}]")
+        x = batch.astype(np.float32)
+    else:
+        raise ValueError(f"image dtype must be uint8 (0-255) or float (0-1), got {images.dtype}")
+    return np.ascontiguousarray(x[..., None])
+
+
+def _first_line(error: Exception) -> str:
+    text = str(error).strip()
+    return text.splitlines()[0] if text else type(error).__name__
+
+
+def check_card(onnx_path: Path, card: dict) -> None:
+    """The card must describe this file: its input shape, and its onnx_sha256 when it has
+    one (hashing a shipped model takes a few milliseconds)."""
+    card_path = onnx_path.with_suffix(".json")
+    card_input = card.get("input")
+    shape = card_input.get("shape") if isinstance(card_input, dict) else None
+    if shape is not None and (not isinstance(shape, list) or tuple(shape[1:]) != INPUT_SHAPE):
+        raise ModelError(f"{card_path}: card input shape {shape} does not match the model "
+                         f"({[None, *INPUT_SHAPE]})")
+    expected = card.get("onnx_sha256")
+    if not expected:
+        return
+    try:
+        actual = hashlib.sha256(onnx_path.read_bytes()).hexdigest()
+    except OSError as e:
+        raise ModelError(f"{onnx_path}: cannot read the model file ({e.strerror or e})") from None
+    if actual != expected:
+        raise ModelError(f"{card_path}: the card's onnx_sha256 does not match {onnx_path.name}: "
+                         "the card describes another model file")
+
+
+class Classifier:
+    """One ONNX Runtime session for one model, reused for every call."""
+
+    def __init__(self, model: str | os.PathLike | None = None, threads: int = 1):
+        import onnxruntime as ort
+
+        self.path = resolve_model(model)
+        self.name = self.path.stem
+        self.card = load_card(self.path)
+        check_card(self.path, self.card)
+        options = ort.SessionOptions()
+        options.intra_op_num_threads = threads
+        options.inter_op_num_threads = 1
+        options.log_severity_level = 3
+        try:
+            self.session = ort.InferenceSession(
+                str(self.path), options, providers=["CPUExecutionProvider"]
+            )
+        except Exception as e:  # onnxruntime raises its own exception types
+            raise ModelError(f"{self.path}: not a usable ONNX model ({_first_line(e)})") from None
+        self._check_signature()
+        self.input_name = self.session.get_inputs()[0].name
+
+    def _check_signature(self) -> None:
+        inputs, outputs = self.session.get_inputs(), self.session.get_outputs()
+        if len(inputs) != 1 or len(outputs) < 1:
+            raise ModelError(f"{self.path}: expected one input and one output")
+        shape = tuple(inputs[0].shape[1:])
+        if shape != INPUT_SHAPE or inputs[0].type != "tensor(float)":
+            raise ModelError(
+                f"{self.path}: input must be float (N, 28, 28, 1), "
+                f"got {inputs[0].type} {list(inputs[0].shape)}"
+            )
+        if not outputs[0].shape or outputs[0].shape[-1] != 10:
+            raise ModelError(f"{self.path}: output must have 10 classes, got {outputs[0].shape}")
+
+    def _run(self, x: np.ndarray) -> np.ndarray:
+        """The model's output for a valid batch; a model that fails is a ModelError."""
+        try:
+            probs = self.session.run(None, {self.input_name: x})[0]
+        except Exception as e:  # onnxruntime raises its own exception types
+            raise ModelError(f"{self.path}: the model failed to run ({_first_line(e)})") from None
+        if probs.shape != (len(x), 10):
+            raise ModelError(f"{self.path}: output shape {probs.shape}, expected ({len(x)}, 10)")
+        if not (np.isfinite(probs).all() and probs.min() >= -1e-3 and probs.max() <= 1 + 1e-3
+                and np.allclose(probs.sum(1), 1.0, atol=1e-2)):
+            raise ModelError(f"{self.path}: outputs are not probabilities (a softmax is expected)")
+        return probs
+
+    def predict_proba(self, images: np.ndarray) -> np.ndarray:
+        """Probabilities (N, 10) for a batch of 28x28 images."""
+        x = as_model_input(images)
+        if len(x) == 0:
+            return np.zeros((0, 10), np.float32)
+        return self._run(x)
+
+    def predict_digit(self, image: np.ndarray) -> int:
+        x = as_model_input(image)
+        if len(x) != 1:
+            raise ValueError(f"predict_digit takes one image, got a batch of {len(x)}")
+        return int(np.argmax(self._run(x)[0]))
+
+
+@functools.lru_cache(maxsize=8)
+def _classifier(path: Path) -> Classifier:
+    return Classifier(path)
+
+
+def get_classifier(model: str | os.PathLike | None = None) -> Classifier:
+    """A shared Classifier per model file, created on first use."""
+    return _classifier(resolve_model(model).resolve())
+
+
+def predict_proba(images: np.ndarray, model: str | os.PathLike | None = None) -> np.ndarray:
+    """Probabilities (N, 10) for 28x28 MNIST-style images (white ink on black)."""
+    return get_classifier(model).predict_proba(images)
+
+
+def predict_digit(image: np.ndarray, model: str | os.PathLike | None = None) -> int:
+    """The digit in one 28x28 MNIST-style image (white ink on black; uint8 or float 0-1)."""
+    return get_classifier(model).predict_digit(image)
