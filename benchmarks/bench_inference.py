@@ -17,8 +17,9 @@ from pathlib import Path
 
 import numpy as np
 
+from digitcam.assets.registry import available_models
 from digitcam.data.mnist import load_mnist_data
-from digitcam.recognize.classifier import Classifier, available_models
+from digitcam.recognize.classifier import Classifier
 
 BATCH = 256
 

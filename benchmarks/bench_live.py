@@ -30,9 +30,10 @@ import numpy as np
 
 from digitcam.apps.live.tracking import Smoother
 from digitcam.data.mnist import load_mnist_data
-from digitcam.detect.components import extract_roi
 from digitcam.io.machine import machine_description
-from digitcam.reader import DEFAULT_MIN_CONFIDENCE, Recognizer, reading_order, text_of
+from digitcam.layout import reading_order, text_of
+from digitcam.reader import DEFAULT_MIN_CONFIDENCE, Recognizer
+from digitcam.recognize.mnist import extract_roi
 from digitcam.synth.scenes import blank_scene, clip, clutter_scene, number_scene
 
 CURVE = (0.0, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 0.95, 0.99)

@@ -25,12 +25,13 @@ from pathlib import Path
 
 import numpy as np
 
+from digitcam.assets.registry import available_models, resolve_model
 from digitcam.data.mnist import load_mnist_data
 from digitcam.reader import Recognizer
-from digitcam.recognize.classifier import Classifier, available_models, resolve_model
+from digitcam.recognize.classifier import Classifier
+from digitcam.regions import iou
 from digitcam.synth.handwriting import other_hand
 from digitcam.synth.scenes import Scene, number_scene
-from digitcam.training.crops import iou
 from digitcam.training.train import onnx_accuracy, split_train_val
 
 BATCH = 32

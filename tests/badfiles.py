@@ -20,8 +20,8 @@ from pathlib import Path
 import cv2
 import numpy as np
 
+from digitcam.assets.registry import DEFAULT_MODEL
 from digitcam.io.images import MAX_FILE_BYTES
-from digitcam.recognize.classifier import DEFAULT_MODEL
 
 MODEL = DEFAULT_MODEL
 TEXT = "47"  # what every good file in the corpus shows

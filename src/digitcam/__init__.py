@@ -16,8 +16,9 @@ __version__ = "0.1.0"
 os.environ.setdefault("OPENCV_IO_MAX_IMAGE_PIXELS", "40000000")  # = images.MAX_PIXELS
 
 from .data.mnist import load_mnist_data
-from .reader import Detection, Recognizer
+from .reader import Recognizer
 from .recognize.classifier import predict_digit, predict_proba
+from .regions import Detection
 
 __all__ = [
     "Detection",

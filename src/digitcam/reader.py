@@ -1,102 +1,128 @@
-"""The one runtime path: frame -> preprocess -> classify (ONNX) -> detections.
+"""The one runtime path: frame -> detect -> recognise -> lay out -> detections.
 
 Every front end (CLI, live window, web page, evaluation) reads through `Recognizer.read`.
+A reader is a detector (digitcam.detect) and a recogniser (digitcam.recognize), named
+together by a mode in PIPELINES, or passed in as objects:
+
+    Recognizer(mode="roi")                                    # the paper's pipeline
+    Recognizer(detector=ComponentDetector(ComponentConfig(min_contrast=30)))
+    Recognizer(detector=MyDetector(), recognizer=MyRecognizer())
 """
 
 from __future__ import annotations
 
+import numbers
 import os
-from dataclasses import dataclass, field
 
 import numpy as np
 
-from .detect.components import Box, extract_digits, extract_roi
-from .recognize.classifier import get_classifier
+from .detect import Detector, get_detector
+from .io.frames import to_gray
+from .layout import as_reading, reading_order, text_of
+from .recognize import DigitRecognizer, get_recognizer
+from .regions import Detection
 
 # Chosen from the trade-off curve in BENCHMARKS.md ("Live recognition"): below 0.5 no
 # number more is read right; above it right readings fall faster than false ones.
 DEFAULT_MIN_CONFIDENCE = 0.5
-MODES = ("multi", "roi")
+
+# mode -> (detector name, its options), (recogniser name, its options). Detectors are also
+# given threshold=, recognisers model=. A new pipeline is one line here.
+PIPELINES: dict[str, tuple[tuple[str, dict], tuple[str, dict]]] = {
+    "multi": (("components", {}), ("mnist", {"normalize": "fit"})),  # every digit, robust
+    "roi": (("roi", {}), ("mnist", {"normalize": "squash"})),        # the paper's central box
+}
+MODES = tuple(PIPELINES)
 
 
-@dataclass
-class Detection:
-    digit: int
-    confidence: float
-    box: Box                      # x, y, w, h in the input image's pixels
-    probs: np.ndarray = field(repr=False)  # (10,) probabilities
-    crop: np.ndarray = field(repr=False)   # (28, 28) uint8: what the model saw
-
-    def as_dict(self) -> dict:
-        return {"digit": self.digit, "confidence": round(self.confidence, 4),
-                "box": [int(v) for v in self.box]}
+def check_mode(mode: object) -> str:
+    if mode not in PIPELINES:
+        raise ValueError(f"mode must be one of {MODES}, got {mode!r}")
+    return mode  # type: ignore[return-value]
 
 
-def lines_of(boxes: list[Box]) -> list[list[int]]:
-    """Indices of `boxes` grouped into lines, top to bottom, each left to right: a box joins
-    the line above when its centre is within 0.6 median heights of that line's centres."""
-    if not boxes:
-        return []
-    heights = np.array([b[3] for b in boxes], float)
-    centres = np.array([b[1] + b[3] / 2 for b in boxes])
-    tolerance = 0.6 * float(np.median(heights))
-    lines: list[list[int]] = []
-    for i in np.argsort(centres, kind="stable"):
-        if lines and abs(centres[i] - np.mean([centres[j] for j in lines[-1]])) <= tolerance:
-            lines[-1].append(int(i))
-        else:
-            lines.append([int(i)])
-    return [sorted(line, key=lambda j: boxes[j][0]) for line in lines]
+def threshold_value(value: object, what: str = "threshold") -> int | None:
+    """The one meaning of a binarisation threshold: None or 'auto' is automatic; a whole
+    number 0-255 (or its text) is that threshold. Anything else is a ValueError naming `what`."""
+    if value is None or (isinstance(value, str) and value.lower() == "auto"):
+        return None
+    if isinstance(value, str):
+        try:
+            value = int(value)
+        except ValueError:
+            raise ValueError(f"{what} must be 0-255 or 'auto', got {value!r}") from None
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral) \
+            or not 0 <= value <= 255:
+        raise ValueError(f"{what} must be 0-255 or 'auto', got {value!r}")
+    return int(value)
 
 
-def reading_order(boxes: list[Box]) -> list[int]:
-    """Indices of `boxes` in reading order: lines top to bottom, each left to right."""
-    return [i for line in lines_of(boxes) for i in line]
-
-
-def text_of(detections: list[Detection]) -> str:
-    """The digits as a number, lines (as reading_order groups them) separated by a space."""
-    lines = lines_of([d.box for d in detections])
-    return " ".join("".join(str(detections[i].digit) for i in line) for line in lines)
+def confidence_value(value: object, what: str = "min_confidence") -> float:
+    """A minimum confidence: a number in [0, 1], else a ValueError naming `what`."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Real) \
+            or not 0.0 <= value <= 1.0:
+        raise ValueError(f"{what} must be a number in [0, 1], got {value!r}")
+    return float(value)
 
 
 class Recognizer:
     """Reads handwritten digits in a camera frame or photo of any size.
 
-    model: shipped name ("cnn", "mlp", ...) or path to an .onnx file; mode: "multi"
-    (every digit, robust) or "roi" (the paper's central box); threshold: None for automatic,
-    or 0-255; min_confidence: readings below it are dropped (kept with keep_rejected=True).
+    model: shipped name ("cnn", "mlp", ...) or path to an .onnx file; mode: a name in
+    PIPELINES, "multi" (every digit, robust) or "roi" (the paper's central box); threshold:
+    None or "auto" for automatic, or 0-255; min_confidence: readings below it are dropped
+    (kept with keep_rejected=True); detector, recognizer: objects that replace the mode's.
     """
 
     def __init__(self, model: str | os.PathLike | None = None, mode: str = "multi",
-                 threshold: int | None = None,
-                 min_confidence: float = DEFAULT_MIN_CONFIDENCE):
-        if mode not in MODES:
-            raise ValueError(f"mode must be one of {MODES}, got {mode!r}")
-        if threshold is not None and not 0 <= int(threshold) <= 255:
-            raise ValueError(f"threshold must be 0-255 or None, got {threshold}")
-        if not 0.0 <= min_confidence <= 1.0:
-            raise ValueError(f"min_confidence must be in [0, 1], got {min_confidence}")
-        self.classifier = get_classifier(model)
+                 threshold: int | str | None = None,
+                 min_confidence: float = DEFAULT_MIN_CONFIDENCE,
+                 detector: Detector | None = None, recognizer: DigitRecognizer | None = None):
+        check_mode(mode)
+        self._threshold = threshold_value(threshold)
+        self.min_confidence = confidence_value(min_confidence)
+        self.model = model
+        self._own_detector, self._own_recognizer = detector, recognizer
         self.mode = mode
-        self.threshold = threshold
-        self.min_confidence = min_confidence
+
+    @property
+    def mode(self) -> str:
+        return self._mode
+
+    @mode.setter
+    def mode(self, mode: str) -> None:
+        """Switching mode (live's m key) rebuilds the pipeline; objects passed in stay."""
+        (det_name, det_kw), (rec_name, rec_kw) = PIPELINES[check_mode(mode)]
+        self.recognizer = self._own_recognizer or get_recognizer(
+            rec_name, model=self.model, **rec_kw)
+        self.detector = self._own_detector or get_detector(
+            det_name, threshold=self._threshold, **det_kw)
+        self._mode = mode
+
+    @property
+    def threshold(self) -> int | None:
+        return self._threshold
+
+    @threshold.setter
+    def threshold(self, value: int | str | None) -> None:
+        self._threshold = threshold_value(value)
+        if hasattr(self.detector, "threshold"):
+            self.detector.threshold = self._threshold
+
+    @property
+    def classifier(self):
+        """The recogniser's ONNX classifier (path, card, predict_proba), if it has one."""
+        return getattr(self.recognizer, "classifier", None)
 
     @property
     def model_name(self) -> str:
-        return self.classifier.name
+        classifier = self.classifier
+        return classifier.name if classifier is not None else self.recognizer.name
 
     def read(self, image: np.ndarray, keep_rejected: bool = False) -> list[Detection]:
         """Detections in reading order (left to right, lines top to bottom)."""
-        extract = extract_digits if self.mode == "multi" else extract_roi
-        crops = extract(image, self.threshold)
-        if not crops:
-            return []
-        probs = self.classifier.predict_proba(np.stack([c.image for c in crops]))
-        detections = [
-            Detection(int(p.argmax()), float(p.max()), c.box, p, c.image)
-            for c, p in zip(crops, probs)
-        ]
+        gray = to_gray(image)
+        detections = self.recognizer.recognize(gray, self.detector.detect(gray))
         if not keep_rejected:
             detections = self.confident(detections)
         return [detections[i] for i in reading_order([d.box for d in detections])]
@@ -111,4 +137,7 @@ class Recognizer:
     @staticmethod
     def as_dict(detections: list[Detection]) -> dict:
         """The JSON schema of `digitcam predict --json` (without the path)."""
-        return {"text": text_of(detections), "digits": [d.as_dict() for d in detections]}
+        return as_reading(detections)
+
+
+Reader = Recognizer

@@ -17,8 +17,9 @@ from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
 from digitcam import predict_digit, predict_proba
-from digitcam.detect.components import MAX_FRAME_PIXELS
-from digitcam.reader import Detection, Recognizer
+from digitcam.io.frames import MAX_FRAME_PIXELS
+from digitcam.reader import Recognizer
+from digitcam.regions import Detection
 from digitcam.synth import scenes
 from tests.badfiles import MODEL
 

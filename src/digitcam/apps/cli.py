@@ -188,8 +188,8 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    from ..assets.registry import ModelError
     from ..data.mnist import DataError
-    from ..recognize.classifier import ModelError
 
     parser = build_parser()
     args = parser.parse_args(argv)

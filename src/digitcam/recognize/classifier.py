@@ -1,61 +1,18 @@
 """Classify 28x28 digit images with an ONNX model (runtime half: no TensorFlow).
 
-A model is an `.onnx` file taking float32 (N, 28, 28, 1) in [0, 1], white ink on black,
-and returning probabilities (N, 10); beside it, a JSON model card with the same stem.
-Models are named (`cnn`, `mlp`, ... shipped in `digitcam/assets`) or given by path.
+One ONNX Runtime session per model file (assets/registry.py resolves names and checks
+cards), shared by every recogniser that uses that model.
 """
 
 from __future__ import annotations
 
 import functools
-import hashlib
-import json
 import os
 from pathlib import Path
 
 import numpy as np
 
-ASSETS = Path(__file__).parent.parent / "assets"
-DEFAULT_MODEL = "deep"
-INPUT_SHAPE = (28, 28, 1)
-
-
-class ModelError(RuntimeError):
-    """A model file is missing or unusable; the message names the file."""
-
-
-def available_models() -> dict[str, Path]:
-    """Shipped models by name."""
-    return {p.stem: p for p in sorted(ASSETS.glob("*.onnx"))}
-
-
-def resolve_model(model: str | os.PathLike | None = None) -> Path:
-    if model is None:
-        model = DEFAULT_MODEL
-    shipped = available_models()
-    if isinstance(model, str) and model in shipped:
-        return shipped[model]
-    path = Path(model).expanduser()
-    if path.is_dir():
-        raise ModelError(f"{path}: is a directory, not an .onnx model")
-    if path.is_file():
-        return path
-    names = ", ".join(shipped) or "none"
-    raise ModelError(f"model {str(model)!r} not found: not a file, nor a shipped model ({names})")
-
-
-def load_card(onnx_path: Path) -> dict:
-    """The model card beside `onnx_path` ({} when there is none)."""
-    card_path = onnx_path.with_suffix(".json")
-    if not card_path.exists():
-        return {}
-    try:
-        card = json.loads(card_path.read_text())
-    except (OSError, ValueError) as e:
-        raise ModelError(f"{card_path}: unreadable model card ({e})") from None
-    if not isinstance(card, dict):
-        raise ModelError(f"{card_path}: model card is not a JSON object")
-    return card
+from ..assets.registry import INPUT_SHAPE, ModelError, check_card, load_card, resolve_model
 
 
 def as_model_input(images: np.ndarray) -> np.ndarray:
@@ -90,27 +47,6 @@ def as_model_input(images: np.ndarray) -> np.ndarray:
 def _first_line(error: Exception) -> str:
     text = str(error).strip()
     return text.splitlines()[0] if text else type(error).__name__
-
-
-def check_card(onnx_path: Path, card: dict) -> None:
-    """The card must describe this file: its input shape, and its onnx_sha256 when it has
-    one (hashing a shipped model takes a few milliseconds)."""
-    card_path = onnx_path.with_suffix(".json")
-    card_input = card.get("input")
-    shape = card_input.get("shape") if isinstance(card_input, dict) else None
-    if shape is not None and (not isinstance(shape, list) or tuple(shape[1:]) != INPUT_SHAPE):
-        raise ModelError(f"{card_path}: card input shape {shape} does not match the model "
-                         f"({[None, *INPUT_SHAPE]})")
-    expected = card.get("onnx_sha256")
-    if not expected:
-        return
-    try:
-        actual = hashlib.sha256(onnx_path.read_bytes()).hexdigest()
-    except OSError as e:
-        raise ModelError(f"{onnx_path}: cannot read the model file ({e.strerror or e})") from None
-    if actual != expected:
-        raise ModelError(f"{card_path}: the card's onnx_sha256 does not match {onnx_path.name}: "
-                         "the card describes another model file")
 
 
 class Classifier:

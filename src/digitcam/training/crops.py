@@ -12,7 +12,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..detect.components import Box, extract_digits, iou
+from ..recognize.mnist import extract_digits
+from ..regions import Box, iou
 from ..synth.scenes import random_look, render
 
 POOL_FRAME = (240, 320)   # small frames: cheap, and digits 20-70 px tall, like a distant camera

@@ -55,10 +55,10 @@ def merge(paths: list[Path]):
 def build_ensemble(models: list[str], out: str | os.PathLike,
                    data_dir: str | os.PathLike | None = None) -> dict:
     """Write OUT.onnx and OUT.json for the ensemble of `models` (names or .onnx paths)."""
+    from ..assets.registry import load_card, resolve_model
     from ..data.mnist import load_mnist_data
     from ..io.files import atomic_path, atomic_write_text
     from ..io.machine import machine_description
-    from ..recognize.classifier import load_card, resolve_model
     from .train import onnx_accuracy, output_stem
 
     paths = [resolve_model(m) for m in models]

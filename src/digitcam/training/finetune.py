@@ -48,7 +48,7 @@ class UserSamples:
 def sample_crop(image: np.ndarray) -> np.ndarray | None:
     """The 28x28 crop the runtime would classify for a one-digit image, or None if it finds
     no digit. A 28x28 grey image is taken as a crop already (inverted if it is dark on light)."""
-    from ..detect.components import extract_digits
+    from ..recognize.mnist import extract_digits
 
     if image.ndim == 2 and image.shape == (28, 28):
         crop = image.astype(np.uint8) if image.dtype == np.uint8 else (
@@ -104,7 +104,7 @@ def split_holdout(labels: np.ndarray, fraction: float, seed: int):
 
 def keras_weights(model: str | os.PathLike | None) -> tuple[Path, Path]:
     """(.onnx, .keras) of a shipped model name or a path to either file."""
-    from ..recognize.classifier import ModelError, resolve_model
+    from ..assets.registry import ModelError, resolve_model
 
     if model is not None and str(model).endswith(".keras"):
         keras_path = Path(model)
@@ -131,7 +131,7 @@ def _import_keras():
 
 
 def _card(onnx_path: Path) -> dict:
-    from ..recognize.classifier import load_card
+    from ..assets.registry import load_card
 
     return load_card(onnx_path)
 

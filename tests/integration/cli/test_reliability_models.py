@@ -15,7 +15,8 @@ import numpy as np
 import pytest
 
 from digitcam.apps import cli
-from digitcam.recognize.classifier import Classifier, ModelError, available_models
+from digitcam.assets.registry import ModelError, available_models
+from digitcam.recognize.classifier import Classifier
 from tests.badfiles import encode, page
 
 onnx = pytest.importorskip("onnx", reason="building test models needs onnx (train extra)")

@@ -17,7 +17,8 @@ pytest.importorskip("matplotlib")
 
 from digitcam.apps.cli import main  # noqa: E402
 from digitcam.apps.evaluate.report import MODEL_SECTIONS  # noqa: E402
-from digitcam.recognize.classifier import DEFAULT_MODEL, get_classifier  # noqa: E402
+from digitcam.assets.registry import DEFAULT_MODEL  # noqa: E402
+from digitcam.recognize.classifier import get_classifier  # noqa: E402
 from tests.conftest import mnist_dir  # noqa: E402
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"

@@ -30,7 +30,8 @@ from digitcam.apps.live.sources import (
     open_source,
 )
 from digitcam.apps.live.tracking import Smoother
-from digitcam.reader import Detection, Recognizer
+from digitcam.reader import Recognizer
+from digitcam.regions import Detection
 from digitcam.synth.scenes import Look, blank_scene, clip, clutter_scene, number_scene, render
 from tests.badfiles import MODEL, TEXT, page
 

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from digitcam.apps.cli import main
-from digitcam.recognize.classifier import ModelError
+from digitcam.assets.registry import ModelError
 from digitcam.synth.handwriting import other_hand
 from digitcam.training.finetune import keras_weights, load_user_samples, sample_crop, split_holdout
 

@@ -22,8 +22,9 @@ from starlette.websockets import WebSocketDisconnect  # noqa: E402
 from digitcam.apps.web import session as session_module  # noqa: E402
 from digitcam.apps.web.app import create_app  # noqa: E402
 from digitcam.apps.web.reading import Busy, WorkerPool  # noqa: E402
+from digitcam.assets.registry import available_models  # noqa: E402
 from digitcam.reader import Recognizer  # noqa: E402
-from digitcam.recognize.classifier import available_models, get_classifier  # noqa: E402
+from digitcam.recognize.classifier import get_classifier  # noqa: E402
 from digitcam.synth.scenes import Look, number_scene  # noqa: E402
 
 MODEL = "mlp"  # these tests check the server, not the model: any shipped model will do

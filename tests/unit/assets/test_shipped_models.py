@@ -6,7 +6,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from digitcam.recognize.classifier import DEFAULT_MODEL, Classifier, available_models
+from digitcam.assets.registry import DEFAULT_MODEL, available_models
+from digitcam.recognize.classifier import Classifier
 
 TOLERANCE = 0.0005  # 0.05 percentage points: 5 of the 10,000 test digits
 SHIPPED = sorted(set(available_models()) | {DEFAULT_MODEL, "mlp"})

@@ -7,16 +7,13 @@ import cv2
 import numpy as np
 import pytest
 
-from digitcam.detect import components as preprocess
-from digitcam.detect.components import (
-    ROI_SIZE,
-    ROI_THRESHOLD,
-    _merge_broken,
-    extract_digits,
-    extract_roi,
-    mnist_normalize,
-)
+from digitcam.detect import components
+from digitcam.detect.merge import merge_broken as _merge_broken
+from digitcam.detect.noise import denoise
+from digitcam.detect.roi import ROI_SIZE, ROI_THRESHOLD
+from digitcam.io.frames import to_gray
 from digitcam.reader import Recognizer
+from digitcam.recognize.mnist import extract_digits, extract_roi, mnist_normalize
 from digitcam.synth.scenes import Look, blank_scene, clutter_scene, number_scene, random_look
 from digitcam.training import transforms as T
 from tests.badfiles import MODEL
@@ -162,9 +159,9 @@ def test_normalize_keeps_the_aspect_ratio():
 
 
 def test_detection_scale_keeps_small_frames_whole():
-    assert preprocess.detection_scale((240, 320)) == 1
-    assert preprocess.detection_scale((480, 640)) == 2
-    assert preprocess.detection_scale((3000, 4000)) == 12
+    assert components.detection_scale((240, 320)) == 1
+    assert components.detection_scale((480, 640)) == 2
+    assert components.detection_scale((3000, 4000)) == 12
 
 
 SENSOR_NOISE = {
@@ -191,7 +188,7 @@ def test_reads_numbers_through_heavy_sensor_noise(name, recognizer, mnist_test):
 def test_clean_frames_are_not_denoised(name, mnist_test):
     x, y = mnist_test
     scene = number_scene(x, y, 5, np.random.default_rng(3), look=LOOKS[name])
-    gray = preprocess.to_gray(scene.frame)
+    gray = to_gray(scene.frame)
     small = cv2.resize(gray, (320, 240), interpolation=cv2.INTER_AREA)
-    out_gray, out_small = preprocess.denoise(gray, small, 2)
+    out_gray, out_small = denoise(gray, small, 2)
     assert out_gray is gray and out_small is small

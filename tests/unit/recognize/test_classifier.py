@@ -6,7 +6,8 @@ import numpy as np
 import pytest
 
 from digitcam import predict_digit, predict_proba
-from digitcam.recognize.classifier import Classifier, ModelError, as_model_input, available_models
+from digitcam.assets.registry import ModelError, available_models
+from digitcam.recognize.classifier import Classifier, as_model_input
 
 
 def test_shipped_models_present():

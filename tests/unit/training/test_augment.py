@@ -7,8 +7,9 @@ import numpy as np
 import pytest
 
 from digitcam.recognize.classifier import predict_proba
+from digitcam.regions import iou
 from digitcam.training import transforms as T
-from digitcam.training.crops import iou, runtime_crops
+from digitcam.training.crops import runtime_crops
 from digitcam.training.models import RECIPES, Recipe
 
 

@@ -22,7 +22,8 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from ...detect.components import ink_is_dark, to_gray
+from ...detect.illumination import ink_is_dark
+from ...io.frames import to_gray
 from ...io.images import ImageError, read_image
 from . import progress_bar
 from .metrics import CLASSES, Predictions

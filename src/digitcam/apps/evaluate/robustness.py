@@ -21,7 +21,7 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
-from ...detect.components import to_gray
+from ...io.frames import to_gray
 from ...synth.scenes import Look, render, tight
 from ...training import transforms as T
 from . import progress_bar

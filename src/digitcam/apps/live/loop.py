@@ -51,8 +51,10 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from ...detect.components import roi_box
-from ...reader import Detection, Recognizer, text_of
+from ...detect.roi import roi_box
+from ...layout import text_of
+from ...reader import Recognizer
+from ...regions import Detection
 from ..cli import add_reading_options, at_least, command, make_recognizer
 from .draw import annotate, processed_mosaic
 from .sources import SOURCE_HELP, Frame, Source, SourceError, open_source, quiet_opencv

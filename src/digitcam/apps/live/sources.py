@@ -24,10 +24,9 @@ from pathlib import Path
 import cv2
 import numpy as np
 
+from ...assets.registry import SAMPLE
 from ...io.images import IMAGE_SUFFIXES, ImageError, read_image
-from ...recognize.classifier import ASSETS
 
-SAMPLE = ASSETS / "sample.mp4"
 RECONNECT_DELAYS = (0.5, 1.0, 2.0)  # seconds before each reconnect attempt, then give up
 STALL_SECONDS = 5.0                 # a camera silent this long counts as lost
 DEFAULT_VIDEO_FPS = 25.0

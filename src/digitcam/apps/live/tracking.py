@@ -14,8 +14,9 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from ...detect.components import iou
-from ...reader import DEFAULT_MIN_CONFIDENCE, Detection, reading_order
+from ...layout import reading_order
+from ...reader import DEFAULT_MIN_CONFIDENCE
+from ...regions import Detection, iou
 
 SMOOTH_FRAMES = 5   # probabilities averaged over this many frames
 MATCH_IOU = 0.3     # a detection continues a track if their boxes overlap at least this much

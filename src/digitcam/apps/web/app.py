@@ -42,9 +42,9 @@ from fastapi.staticfiles import StaticFiles
 from pydantic import BaseModel, Field
 
 from ... import __version__
+from ...assets.registry import load_card, resolve_model
 from ...io.images import ImageError
 from ...reader import DEFAULT_MIN_CONFIDENCE
-from ...recognize.classifier import load_card, resolve_model
 from . import DEFAULT_MAX_UPLOAD_MB, DEFAULT_THREADS
 from .limits import BodyLimit
 from .reading import Busy, Settings, WorkerPool, classify_pixels, model_choices, read_bytes

@@ -24,9 +24,11 @@ from typing import Any, TypeVar
 import cv2
 import numpy as np
 
+from ...assets.registry import available_models, resolve_model
 from ...io.images import decode_image
-from ...reader import DEFAULT_MIN_CONFIDENCE, MODES, Detection, Recognizer
-from ...recognize.classifier import available_models, get_classifier, resolve_model
+from ...reader import DEFAULT_MIN_CONFIDENCE, MODES, Recognizer
+from ...recognize.classifier import get_classifier
+from ...regions import Detection
 
 PROB_DECIMALS = 4
 MAX_PIXELS = 25_000_000  # uploads and frames: a 6000x4000 photo; larger ones are refused
