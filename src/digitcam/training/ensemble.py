@@ -1,6 +1,6 @@
 """Several digit models as one ONNX graph that averages their probabilities (needs `onnx`).
 
-    python -m digitcam.training.ensemble runs/deep.onnx cnn --out runs/ensemble
+    digitcam ensemble runs/deep.onnx cnn --out runs/ensemble
 
 The result takes and returns what every digitcam model does (float32 (N, 28, 28, 1) in
 [0, 1] -> probabilities (N, 10)), so the runtime uses it like any other; it costs the sum of
@@ -10,7 +10,6 @@ MNIST test accuracy (measured through onnxruntime; no choice is made with it).
 
 from __future__ import annotations
 
-import argparse
 import datetime
 import hashlib
 import json
@@ -92,18 +91,3 @@ def build_ensemble(models: list[str], out: str | os.PathLike,
     }
     atomic_write_text(out.with_suffix(".json"), json.dumps(card, indent=2) + "\n")
     return card
-
-
-def main(argv: list[str] | None = None) -> None:
-    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    p.add_argument("models", nargs="+", help="shipped names or .onnx paths")
-    p.add_argument("--out", required=True, help="output stem: writes OUT.onnx and OUT.json")
-    p.add_argument("--data-dir", default=None)
-    args = p.parse_args(argv)
-    card = build_ensemble(args.models, args.out, args.data_dir)
-    print(f"{card['name']}: MNIST test {card['accuracy']['test']:.4f} "
-          f"(members {card['accuracy']['members_test']})")
-
-
-if __name__ == "__main__":
-    main()

@@ -17,16 +17,12 @@ Fine-tuning starts from the Keras weights beside the model's .onnx (NAME.keras),
 
 from __future__ import annotations
 
-import argparse
 import json
 import os
-import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
-
-from ..apps.cli import add_model_options, command
 
 HOLDOUT = 0.3          # share of each digit's samples kept for the before/after comparison
 MNIST_MIX = 6000       # MNIST training digits per epoch, so nothing is forgotten
@@ -142,7 +138,7 @@ def _accuracy(onnx_path: Path, x: np.ndarray, y: np.ndarray) -> float | None:
     return onnx_accuracy(onnx_path, x, y) if len(x) else None
 
 
-def _pct(value: float | None) -> str:
+def pct(value: float | None) -> str:
     return "n/a" if value is None else f"{100 * value:.2f}%"
 
 
@@ -205,45 +201,3 @@ def finetune_model(dataset: str | os.PathLike, model: str | os.PathLike | None =
     card["finetune"] = report
     atomic_write_text(out.with_suffix(".json"), json.dumps(card, indent=2) + "\n")
     return {**report, "out": str(onnx_path)}
-
-
-@command("finetune", "adapt a model to your own handwriting: DIR/0 ... DIR/9 of images "
-                     "(needs the train extra)")
-def _finetune_args(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--dataset", required=True, metavar="DIR",
-                   help="folder with one subfolder per digit (0 ... 9) of images of any size")
-    p.add_argument("--out", default=None,
-                   help="output stem: writes OUT.onnx, OUT.json, OUT.keras "
-                        "(default runs/MODEL-finetuned)")
-    add_model_options(p)
-    p.add_argument("--epochs", type=int, default=EPOCHS, help=f"default {EPOCHS}")
-    p.add_argument("--holdout", type=float, default=HOLDOUT,
-                   help=f"share of each digit's samples held out to measure (default {HOLDOUT})")
-    p.add_argument("--mnist", type=int, default=MNIST_MIX, dest="mnist_mix",
-                   help=f"MNIST training digits mixed in per epoch (default {MNIST_MIX})")
-    p.add_argument("--data-dir", default=None, help="folder of the MNIST .gz files")
-    p.add_argument("--seed", type=int, default=0)
-    p.set_defaults(handler=_finetune)
-
-
-def _finetune(args: argparse.Namespace) -> int:
-    if not 0.0 <= args.holdout < 1.0:
-        raise ValueError(f"--holdout must be in [0, 1), got {args.holdout}")
-    if args.epochs < 1:
-        raise ValueError(f"--epochs must be at least 1, got {args.epochs}")
-    r = finetune_model(args.dataset, args.model, args.out, args.epochs, args.data_dir,
-                       args.seed, args.holdout, args.mnist_mix,
-                       verbose=2 if not sys.stdout.isatty() else 1)
-    for line in r["skipped"]:
-        print(f"skipped {line}", file=sys.stderr)
-    few = [d for d, n in r["per_digit"].items() if 0 < n < FEW_SAMPLES]
-    if few:
-        print(f"note: fewer than {FEW_SAMPLES} samples for digit(s) {', '.join(few)}",
-              file=sys.stderr)
-    print(f"{r['samples']} samples: {r['train_samples']} to train on, "
-          f"{r['heldout_samples']} held out")
-    for when in ("before", "after"):
-        print(f"{when + ':':7} held-out {_pct(r[when]['user_heldout'])}, "
-              f"MNIST test {_pct(r[when]['mnist_test'])}")
-    print(f"saved {r['out']} (+ .json, .keras)")
-    return 0

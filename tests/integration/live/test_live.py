@@ -19,7 +19,9 @@ import pytest
 
 import digitcam
 from digitcam.apps import cli
-from digitcam.apps.live.loop import Summary, Window, run_opencv_loop, save_crops, save_snapshot
+from digitcam.apps.live.loop import run_opencv_loop
+from digitcam.apps.live.recorder import save_crops, save_snapshot
+from digitcam.apps.live.runner import Result, Summary
 from digitcam.apps.live.sources import (
     SAMPLE,
     CameraSource,
@@ -30,6 +32,7 @@ from digitcam.apps.live.sources import (
     open_source,
 )
 from digitcam.apps.live.tracking import Smoother
+from digitcam.apps.live.window import Window
 from digitcam.reader import Recognizer
 from digitcam.regions import Detection
 from digitcam.synth.scenes import Look, blank_scene, clip, clutter_scene, number_scene, render
@@ -409,7 +412,7 @@ def test_unwritable_record_or_log_is_one_line_before_any_frame(tmp_path, monkeyp
 
 def test_snapshots_and_crops_that_cannot_be_saved_say_so_and_the_loop_goes_on(
         tmp_path, monkeypatch, capsys):
-    from digitcam.apps.live import loop as live
+    from digitcam.apps.live import recorder as live
 
     image = np.dstack([page()] * 3)
     (tmp_path / "taken").write_text("a file where the snapshot folder should be")
@@ -423,7 +426,7 @@ def test_snapshots_and_crops_that_cannot_be_saved_say_so_and_the_loop_goes_on(
     window.runner = window.recognizer = None
     window.snapshots, window.collect, window.frozen = tmp_path / "shots", tmp_path / "c", True
     frame = Frame(image, 0, 0.0)
-    result = live.Result(frame, [detection(7, 0.9)], [], 1.0)
+    result = Result(frame, [detection(7, 0.9)], [], 1.0)
     assert window.key(ord("s"), frame, result, image) is True
     assert window.key(ord("7"), frame, result, image) is True
     err = capsys.readouterr().err.splitlines()

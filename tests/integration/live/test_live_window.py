@@ -22,7 +22,7 @@ import numpy as np
 import pytest
 
 from digitcam.apps.live.draw import GREEN, YELLOW
-from digitcam.apps.live.loop import PROCESSED, SYSTEM_FONTS, WINDOW
+from digitcam.apps.live.window import PROCESSED, SYSTEM_FONTS, WINDOW
 from tests.badfiles import MODEL
 
 xwin = pytest.importorskip("tests.test_reliability_window",

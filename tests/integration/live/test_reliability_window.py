@@ -115,7 +115,7 @@ def live_window(display: str, *args: str):
 
 @pytest.mark.slow
 def test_closing_the_window_ends_the_loop_cleanly():
-    from digitcam.apps.live.loop import WINDOW
+    from digitcam.apps.live.window import WINDOW
 
     with xvfb() as display, live_window(display, "--source", "sample", "--loop",
                                         "--model", MODEL) as live:

@@ -12,10 +12,10 @@ from __future__ import annotations
 
 import argparse
 
-from ..cli import add_reading_options, at_least, command
+from ..commands import command
+from ..options import add_reading_options, at_least
+from .config import ROBUST_DIGITS, ROBUST_FRAMES
 
-ROBUST_DIGITS = 1000   # per severity level, 28x28 inputs
-ROBUST_FRAMES = 100    # per severity level, camera frames through Recognizer.read
 EXTRA_MODULES = ("sklearn", "matplotlib")
 
 
@@ -63,4 +63,6 @@ def _evaluate(args: argparse.Namespace) -> int:
             raise SystemExit(f"digitcam: evaluate needs {e.name.split('.')[0]}: "
                              "pip install 'digitcam[evaluate]'") from None
         raise
-    return evaluate(args)
+    from .config import EvaluateConfig
+
+    return evaluate(EvaluateConfig.from_args(args))

@@ -1,7 +1,7 @@
 """`digitcam evaluate`: predictions -> metrics.json, one PNG per figure, report.html.
 
     from digitcam.apps.evaluate.run import evaluate
-    exit_code = evaluate(args)        # args as parsed by `digitcam evaluate`
+    exit_code = evaluate(EvaluateConfig(models=("deep",), limit=1000))   # see config.py
 
 MNIST (the default dataset): the test set's 28x28 images go straight to each model, in
 batches; the robustness study follows. A folder (--dataset DIR): every file is read through
@@ -10,7 +10,6 @@ batches; the robustness study follows. A folder (--dataset DIR): every file is r
 
 from __future__ import annotations
 
-import argparse
 import json
 import re
 import sys
@@ -23,10 +22,10 @@ import numpy as np
 from ... import __version__
 from ...io.files import atomic_write_text
 from ...io.machine import machine_description
-from ..cli import make_recognizer
 from . import figures as F
 from . import progress_bar
 from . import robustness as R
+from .config import EvaluateConfig
 from .dataset import list_dataset, read_dataset
 from .metrics import Predictions, summarize
 from .report import build_html
@@ -39,11 +38,11 @@ MODEL_FIGURES = {
 }
 
 
-def recognizers(args: argparse.Namespace) -> dict:
+def recognizers(cfg: EvaluateConfig) -> dict:
     """One recogniser per --model, by a unique display name (the file stem)."""
     out: dict = {}
-    for model in args.model or [None]:
-        r = make_recognizer(argparse.Namespace(**{**vars(args), "model": model}))
+    for model in cfg.models:
+        r = cfg.reading.recognizer(model)
         name, n = r.model_name, 2
         while name in out:
             name, n = f"{r.model_name}-{n}", n + 1
@@ -99,18 +98,19 @@ def _model_info(r, seconds: float | None, samples: int) -> dict:
             "ms_per_image": round(1000 * seconds / samples, 4) if seconds and samples else None}
 
 
-def _method(args, kind: str, samples: int, rob: dict | None) -> list[str]:
+def _method(cfg: EvaluateConfig, kind: str, samples: int, rob: dict | None) -> list[str]:
     lines = []
+    threshold = "auto" if cfg.reading.threshold is None else cfg.reading.threshold
     if kind == "mnist":
         lines.append(f"MNIST test set, {samples:,} images" + (
-            f" (the first {args.limit:,} only, --limit)" if args.limit else "")
+            f" (the first {cfg.limit:,} only, --limit)" if cfg.limit else "")
             + ": each 28x28 image goes straight to the model (ONNX Runtime, batches of "
             f"{BATCH}); the prediction is the most probable digit.")
     else:
         lines += [
-            f"Folder {args.dataset}: every file is read through Recognizer.read, the path "
+            f"Folder {cfg.dataset}: every file is read through Recognizer.read, the path "
             "`digitcam predict` takes (mode "
-            f"{args.mode}, threshold {args.threshold}).",
+            f"{cfg.reading.mode}, threshold {threshold}).",
             "Exact reading: a file is right when exactly that one digit is read, readings below "
             "the recogniser's confidence threshold left out (what `digitcam predict` prints).",
             "Class metrics (confusion, ROC, precision-recall, calibration, mistakes): each file "
@@ -140,39 +140,39 @@ def robustness_note(n_digits: int, n_frames: int, samples: int) -> str:
         f"{R.SEVERITIES} severities.")
 
 
-def _on_mnist(args, recs: dict, progress) -> dict:
+def _on_mnist(cfg: EvaluateConfig, recs: dict, progress) -> dict:
     from ...data.mnist import load_mnist_data
 
-    _, (x, y) = load_mnist_data(args.data_dir)
-    x, y = (x[: args.limit], y[: args.limit]) if args.limit else (x, y)
+    _, (x, y) = load_mnist_data(cfg.data_dir)
+    x, y = (x[: cfg.limit], y[: cfg.limit]) if cfg.limit else (x, y)
     preds, seconds = classify_mnist(recs, x, y, progress)
     part = {"name": "the MNIST test set", "preds": preds, "seconds": seconds, "rob": None,
             "results": None, "digit": x[0] if len(x) else None, "unreadable": [], "files": {}}
-    n_digits, n_frames = min(args.robust_digits, len(x)), min(args.robust_frames, len(x))
-    if not args.no_robustness and (n_digits or n_frames):
+    n_digits, n_frames = min(cfg.robust_digits, len(x)), min(cfg.robust_frames, len(x))
+    if cfg.robustness and (n_digits or n_frames):
         part["rob"] = {"digits_per_level": n_digits, "frames_per_level": n_frames,
-                       "frame_shape": list(R.FRAME_SHAPE), "seed": args.seed,
+                       "frame_shape": list(R.FRAME_SHAPE), "seed": cfg.seed,
                        "note": robustness_note(n_digits, n_frames, len(x))}
-        part["results"] = R.measure(recs, x, y, n_digits, n_frames, args.seed, progress)
+        part["results"] = R.measure(recs, x, y, n_digits, n_frames, cfg.seed, progress)
     return part
 
 
-def _on_folder(args, recs: dict, progress) -> dict:
-    items = list_dataset(args.dataset, args.limit)
+def _on_folder(cfg: EvaluateConfig, recs: dict, progress) -> dict:
+    items = list_dataset(cfg.dataset, cfg.limit)
     preds, unreadable, files = read_dataset(recs, items, progress)
-    return {"name": str(args.dataset), "preds": preds, "seconds": {}, "rob": None,
+    return {"name": str(cfg.dataset), "preds": preds, "seconds": {}, "rob": None,
             "results": None, "digit": None, "unreadable": unreadable, "files": files}
 
 
-def evaluate(args: argparse.Namespace) -> int:
-    progress = None  # a progress bar when stderr is a terminal
-    out = Path(args.out)
-    recs = recognizers(args)
+def evaluate(cfg: EvaluateConfig) -> int:
+    progress = cfg.progress
+    out = Path(cfg.out)
+    recs = recognizers(cfg)
     if out.exists() and not out.is_dir():
         raise ValueError(f"--out {out}: exists and is not a folder")
     out.mkdir(parents=True, exist_ok=True)
-    kind = "mnist" if args.dataset in (None, "mnist") else "folder"
-    part = (_on_mnist if kind == "mnist" else _on_folder)(args, recs, progress)
+    kind = "mnist" if cfg.dataset in (None, "mnist") else "folder"
+    part = (_on_mnist if kind == "mnist" else _on_folder)(cfg, recs, progress)
     preds, rob = part["preds"], part["rob"]
     samples = len(next(iter(preds.values())).y_true)
     if samples == 0:
@@ -189,9 +189,9 @@ def evaluate(args: argparse.Namespace) -> int:
         "date": datetime.now(timezone.utc).isoformat(timespec="seconds"),
         "machine": machine_description(), "command": " ".join(["digitcam", *sys.argv[1:]]),
         "dataset": {"kind": kind, "name": part["name"], "samples": samples,
-                    "limit": args.limit},
+                    "limit": cfg.limit},
         "models": models, "robustness": rob, "unreadable": part["unreadable"],
-        "method": _method(args, kind, samples, rob),
+        "method": _method(cfg, kind, samples, rob),
     }
     figs = write_figures(out, preds, part["results"], rob, part["digit"], progress)
     metrics["figures"] = {k: p.name for k, p in figs.items()}

@@ -16,7 +16,8 @@ import ipaddress
 import socket
 import sys
 
-from ..cli import add_reading_options, command, make_recognizer
+from ..commands import command
+from ..options import add_reading_options, make_recognizer
 
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 8000

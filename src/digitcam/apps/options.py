@@ -1,0 +1,74 @@
+"""Options that several front ends share, defined and validated here once: the model, the
+mode, the threshold and the minimum confidence (their meaning is the reader's:
+digitcam.reader.threshold_value, confidence_value), and whole-number counts.
+
+    add_reading_options(p)              # --model --mode --threshold --min-confidence
+    recognizer = make_recognizer(args)  # validated: ValueError names the option
+"""
+
+from __future__ import annotations
+
+import argparse
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from ..reader import MODES, confidence_value, threshold_value
+
+
+def add_model_options(p: argparse.ArgumentParser, several: bool = False) -> None:
+    p.add_argument("--model", default=None, action="append" if several else "store",
+                   help="shipped model name (cnn, mlp, ...) or path to an .onnx file "
+                        "(default: the shipped deep)" + ("; repeat to compare" if several else ""))
+
+
+def add_reading_options(p: argparse.ArgumentParser, several_models: bool = False) -> None:
+    """Options of the recogniser shared by every front end (--model repeatable if asked)."""
+    add_model_options(p, several_models)
+    p.add_argument("--mode", choices=MODES, default="multi",
+                   help="multi: every digit in view (default); roi: the paper's central box")
+    p.add_argument("--threshold", default="auto",
+                   help="binarisation threshold 0-255, or 'auto' (default)")
+    p.add_argument("--min-confidence", type=float, default=None,
+                   help="hide readings less confident than this (default: the recogniser's)")
+
+
+@dataclass(frozen=True)
+class ReadingOptions:
+    """--mode, --threshold and --min-confidence, validated (None: the recogniser's default)."""
+
+    mode: str = "multi"
+    threshold: int | None = None
+    min_confidence: float | None = None
+
+    @classmethod
+    def from_args(cls, args: argparse.Namespace) -> ReadingOptions:
+        confidence = args.min_confidence
+        return cls(args.mode, threshold_value(args.threshold, "--threshold"),
+                   None if confidence is None else confidence_value(confidence,
+                                                                    "--min-confidence"))
+
+    def recognizer(self, model=None):
+        from ..reader import Recognizer
+
+        kwargs = {} if self.min_confidence is None else {"min_confidence": self.min_confidence}
+        return Recognizer(model=model, mode=self.mode, threshold=self.threshold, **kwargs)
+
+
+def make_recognizer(args: argparse.Namespace):
+    """The Recognizer that --model, --mode, --threshold and --min-confidence describe."""
+    return ReadingOptions.from_args(args).recognizer(args.model)
+
+
+def at_least(minimum: int) -> Callable[[str], int]:
+    """An argparse `type`: a whole number of `minimum` or more, else a one-line usage error."""
+
+    def whole_number(value: str) -> int:
+        try:
+            n = int(value)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"expected a whole number, got {value!r}") from None
+        if n < minimum:
+            raise argparse.ArgumentTypeError(f"must be at least {minimum}, got {n}")
+        return n
+
+    return whole_number
