@@ -4,7 +4,7 @@
 
 Row by row: a training digit, then its distortions as `augment_batch` makes them, then
 (the last columns) crops of training digits as the runtime pipeline cuts them from
-camera-like scenes (`digitcam.crops`), the other kind of sample mixed into training.
+camera-like scenes (`digitcam.training.crops`), the other kind of sample mixed into training.
 """
 
 from __future__ import annotations

@@ -7,7 +7,7 @@ accuracy  single centred digits, numbers of 2-6 digits (read exactly), blank pag
           non-digit drawings (any digit read counts as a false reading)
 curve     the same scenes read once with every crop kept, then filtered at each
           min_confidence: the trade-off behind DEFAULT_MIN_CONFIDENCE
-video     clips from a swaying hand-held camera (digitcam.scenes.clip): share of frames
+video     clips from a swaying hand-held camera (digitcam.synth.scenes.clip): share of frames
           whose smoothed reading (the live overlay) is exactly right, and the raw one
 speed     the whole pipeline (capture excluded) per 640x480 frame with 0, 1, 5 and 10
           digits, OpenCV single-threaded as the live loop runs it; and in the same run

@@ -8,9 +8,9 @@ runs/ensemble.onnx when present). For each: parameters and training time (from i
 MNIST test accuracy (measured here through onnxruntime), latency per digit through
 onnxruntime on one thread (as the runtime uses it) in batches of 32 and alone, and accuracy
 through the whole runtime path (`Recognizer.read`) on camera-like pages written with MNIST
-*test* digits by `digitcam.scenes` (the same seeded pages for every model): the share of
+*test* digits by `digitcam.synth.scenes` (the same seeded pages for every model): the share of
 written digits found and read right, and of pages whose whole text is read right; and on
-photos of single digits in a hand unlike MNIST's (`digitcam.handwriting`: slanted script).
+photos of single digits in a hand unlike MNIST's (`digitcam.synth.handwriting`: slanted script).
 Latencies are the fastest of `--repeats` runs (the machine is shared); medians are printed too.
 With `--scenes-from validation` the pages are written with the validation digits that
 `digitcam train` holds out (seed 0) instead, for comparing training choices without the test set.
@@ -32,7 +32,8 @@ from digitcam.recognize.classifier import Classifier
 from digitcam.regions import iou
 from digitcam.synth.handwriting import other_hand
 from digitcam.synth.scenes import Scene, number_scene
-from digitcam.training.train import onnx_accuracy, split_train_val
+from digitcam.training.export import onnx_accuracy
+from digitcam.training.train import split_train_val
 
 BATCH = 32
 EXTRA = (Path("runs/ensemble.onnx"),)  # a local ensemble, when one was built

@@ -7,7 +7,7 @@ Starts the real server in a subprocess on a free loopback port, then runs, for a
 time, STREAMS WebSocket clients that behave like the page's webcam mode (a 640x480 JPEG
 every 1/FPS s, the next one only once the last is answered) and POSTERS clients that upload
 a photo to /api/read every POST_EVERY s. Frames are camera-like pages made from MNIST test
-digits (digitcam.scenes). Prints throughput, p50/p99 latency, errors, and the server's
+digits (digitcam.synth.scenes). Prints throughput, p50/p99 latency, errors, and the server's
 memory (RSS) over the run; exits 1 when any request failed. Only 127.0.0.1 is contacted.
 """
 

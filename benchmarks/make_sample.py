@@ -3,7 +3,7 @@
     python benchmarks/make_sample.py [--data-dir D] [--out src/digitcam/assets/sample.mp4]
 
 A hand-held camera looks at pages of numbers written with MNIST *test* digits (the models
-never trained on them), one page per shot, a blank page among them (digitcam.scenes.clip).
+never trained on them), one page per shot, a blank page among them (digitcam.synth.scenes.clip).
 Beside the clip, sample.json records each shot's frames and the number it shows, so tests
 can check what is read without MNIST at hand.
 """

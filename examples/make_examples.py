@@ -4,7 +4,7 @@
 
 Each file is named after the number it shows. The digits are real handwriting from the
 MNIST test set (the model never trained on them), rendered on tinted paper under uneven
-light with camera noise and JPEG compression by digitcam.scenes.
+light with camera noise and JPEG compression by digitcam.synth.scenes.
 """
 
 from __future__ import annotations

@@ -58,7 +58,7 @@ def build_ensemble(models: list[str], out: str | os.PathLike,
     from ..data.mnist import load_mnist_data
     from ..io.files import atomic_path, atomic_write_text
     from ..io.machine import machine_description
-    from .train import onnx_accuracy, output_stem
+    from .export import onnx_accuracy, output_stem
 
     paths = [resolve_model(m) for m in models]
     if len(paths) < 2:

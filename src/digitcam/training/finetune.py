@@ -133,7 +133,7 @@ def _card(onnx_path: Path) -> dict:
 
 
 def _accuracy(onnx_path: Path, x: np.ndarray, y: np.ndarray) -> float | None:
-    from .train import onnx_accuracy
+    from .export import onnx_accuracy
 
     return onnx_accuracy(onnx_path, x, y) if len(x) else None
 
@@ -154,7 +154,8 @@ def finetune_model(dataset: str | os.PathLike, model: str | os.PathLike | None =
     keras = _import_keras()
     from ..data.mnist import load_mnist_data
     from ..io.files import atomic_write_text
-    from .train import mixed_batches, model_card, output_stem, to_input, write_outputs
+    from .batches import mixed_batches, to_input
+    from .export import model_card, output_stem, write_outputs
 
     out = output_stem(out, f"{base_onnx.stem}-finetuned")
     train_idx, held_idx = split_holdout(samples.labels, holdout, seed)

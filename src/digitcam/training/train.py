@@ -12,22 +12,18 @@ The test set is used once, at the end, for the card; every choice uses the valid
 
 from __future__ import annotations
 
-import contextlib
-import datetime
-import hashlib
 import json
 import os
-import platform
 import shutil
-import sys
 import time
 from pathlib import Path
 
 import numpy as np
 
-from ..data.mnist import data_checksums, load_mnist_data
+from ..data.mnist import load_mnist_data
 from ..io.files import atomic_path, atomic_write_text
-from ..io.machine import machine_description
+from .batches import crop_pool, mixed_batches, to_input
+from .export import model_card, onnx_accuracy, output_stem, write_outputs
 from .models import RECIPES, Recipe, build_model
 
 VAL_SIZE = 6000
@@ -46,16 +42,6 @@ def split_train_val(x: np.ndarray, y: np.ndarray, seed: int, val_size: int = VAL
     val_size = min(val_size, len(x) // 6)
     val, train = order[:val_size], order[val_size:]
     return (x[train], y[train]), (x[val], y[val])
-
-
-def to_input(x: np.ndarray) -> np.ndarray:
-    return (x.astype(np.float32) / 255.0)[..., None]
-
-
-def export_onnx(model, path: Path) -> None:
-    """Export through Keras (tf2onnx), written atomically."""
-    with atomic_path(path) as tmp:
-        model.export(str(tmp), format="onnx", verbose=False)
 
 
 def _callbacks(recipe: Recipe, epochs: int, stop_at: float | None, out: Path, resume: bool,
@@ -115,94 +101,6 @@ def _callbacks(recipe: Recipe, epochs: int, stop_at: float | None, out: Path, re
     return callbacks, best
 
 
-def mixed_batches(x, y, batch_size: int, seed: int, augment: bool, pool=None,
-                  crop_share: float = 0.0, augment_pool: bool | None = None):
-    """Shuffled batches; with `augment`, freshly distorted every epoch, and with a `pool`
-    (images, labels) of runtime crops, `crop_share` of each batch replaced by random ones.
-    `augment_pool` (default: `augment`) distorts the pool's samples, whatever `augment` says."""
-    import keras
-
-    from .transforms import augment_batch
-
-    class Batches(keras.utils.PyDataset):
-        def __init__(self):
-            super().__init__()
-            self.start_epoch(0)
-
-        def start_epoch(self, epoch: int) -> None:
-            self.epoch = epoch
-            self.order = np.random.default_rng((seed, epoch)).permutation(len(x))
-
-        def __len__(self):
-            return int(np.ceil(len(x) / batch_size))
-
-        def __getitem__(self, i):
-            idx = self.order[i * batch_size : (i + 1) * batch_size]
-            xb, yb = x[idx], y[idx]
-            rng = np.random.default_rng((seed, self.epoch, i))
-            swap = np.zeros(0, int)
-            if pool is not None and crop_share > 0:
-                swap = np.flatnonzero(rng.random(len(idx)) < crop_share)
-                pick = rng.integers(0, len(pool[0]), len(swap))
-                xb[swap], yb[swap] = pool[0][pick], pool[1][pick]
-            if augment:
-                xb = augment_batch(xb, rng)
-            elif augment_pool and len(swap):
-                xb[swap] = augment_batch(xb[swap], rng)
-            return xb, yb
-
-        def on_epoch_end(self):
-            self.start_epoch(self.epoch + 1)
-
-    return Batches()
-
-
-def crop_pool(x: np.ndarray, y: np.ndarray, count: int, seed: int, path: Path):
-    """Runtime-pipeline crops of training digits (uint8 x, y), cached in `path` (.npz) so a
-    resumed run reuses them. Returns model-ready (images, labels)."""
-    from .crops import runtime_crops
-
-    key = np.array([seed, count, len(x), int(x[:64].sum())])
-    if path.exists():
-        with np.load(path) as cached:
-            if np.array_equal(cached["key"], key):
-                return to_input(cached["images"]), cached["labels"]
-    started = time.time()
-    images, labels = runtime_crops(x, y, count, seed=seed)
-    with atomic_path(path) as tmp:
-        np.savez_compressed(tmp, key=key, images=images, labels=labels)
-    print(f"{len(images)} runtime-pipeline crops of training digits in "
-          f"{time.time() - started:.0f} s -> {path}", flush=True)
-    return to_input(images), labels
-
-
-def _versions() -> dict[str, str]:
-    import importlib.metadata as md
-
-    out = {"python": platform.python_version()}
-    for pkg in ("keras", "tensorflow", "tensorflow-cpu", "tf2onnx", "onnx", "onnxruntime", "numpy"):
-        with contextlib.suppress(md.PackageNotFoundError):
-            out[pkg] = md.version(pkg)
-    return out
-
-
-def onnx_accuracy(onnx_path: Path, x: np.ndarray, y: np.ndarray) -> float:
-    from ..recognize.classifier import Classifier
-
-    clf = Classifier(onnx_path, threads=os.cpu_count() or 1)
-    probs = np.concatenate([clf.predict_proba(x[i : i + 1000]) for i in range(0, len(x), 1000)])
-    return float((probs.argmax(1) == y).mean())
-
-
-def output_stem(out: str | os.PathLike | None, default_name: str) -> Path:
-    """The stem OUT of OUT.onnx, OUT.keras and OUT.json (runs/NAME by default; a given
-    .onnx, .keras or .json ending is dropped), its folder made."""
-    out = Path(out if out is not None else Path("runs") / default_name)
-    out = out.with_suffix("") if out.suffix in (".onnx", ".keras", ".json") else out
-    out.parent.mkdir(parents=True, exist_ok=True)
-    return out
-
-
 def _sidecar(out: Path, suffix: str) -> Path:
     return out.with_name(out.name + suffix)
 
@@ -241,49 +139,53 @@ def _progress_callback(out: Path):
     return Progress()
 
 
-def save_keras(net, path: Path) -> None:
-    """Save the network without its optimizer state (a third of the size), atomically; this
-    is what `digitcam finetune` starts from."""
-    import keras
-
-    bare = keras.Model.from_config(net.get_config())  # clone_model would keep the optimizer
-    bare.set_weights(net.get_weights())
-    with atomic_path(path) as tmp:
-        bare.save(str(tmp))
-
-
-def write_outputs(net, out: Path, x_sample: np.ndarray) -> Path:
-    """OUT.keras and OUT.onnx; returns the .onnx path. An earlier card at OUT.json goes
-    first: it describes the old file (the runtime refuses a card whose hash does not match)."""
-    out.with_suffix(".json").unlink(missing_ok=True)
-    save_keras(net, out.with_suffix(".keras"))
-    onnx_path = out.with_suffix(".onnx")
-    net.predict(x_sample[:1], verbose=0)
-    export_onnx(net, onnx_path)
-    return onnx_path
+def _settings(recipe: Recipe, epochs, stop_at, augment, crops, batch_size) -> tuple:
+    """(epochs, stop_at, augment, crop_share, batch_size): the arguments, the recipe's where
+    an argument is None (stop_at: "recipe")."""
+    epochs = recipe.epochs if epochs is None else epochs
+    stop_at = recipe.stop_at if stop_at == "recipe" else stop_at
+    augment = recipe.augment if augment is None else augment
+    crop_share = recipe.crop_share if crops is None else (
+        (recipe.crop_share or DEFAULT_CROP_SHARE) if crops else 0.0)
+    return epochs, stop_at, augment, crop_share, batch_size or recipe.batch_size
 
 
-def _command_line() -> str | None:
-    return " ".join(["digitcam", *sys.argv[1:]]) if "digitcam" in sys.argv[0] else None
+def _splits(data_dir, seed: int, limit: int | None) -> tuple:
+    """(train, validation, test) as (x, y) uint8 pairs; `limit` shortens train and validation."""
+    (x_train, y_train), test = load_mnist_data(data_dir)
+    (x_tr, y_tr), (x_val, y_val) = split_train_val(x_train, y_train, seed)
+    if limit is not None:
+        x_tr, y_tr = x_tr[:limit], y_tr[:limit]
+        x_val, y_val = x_val[: max(limit // 5, 100)], y_val[: max(limit // 5, 100)]
+    return (x_tr, y_tr), (x_val, y_val), test
 
 
-def model_card(net, out: Path, onnx_path: Path, training: dict, accuracy: dict) -> dict:
-    """The JSON card written beside the .onnx (the runtime reads `input` and `accuracy`)."""
+def _accuracy(net, onnx_path: Path, train: tuple, val: tuple, test: tuple):
+    """The card's "accuracy" entry, and the unrounded validation and test accuracies. The
+    test set is touched here once, through the exported ONNX model."""
+    _, train_acc = net.evaluate(*train, verbose=0, batch_size=1000)
+    _, val_acc = net.evaluate(*val, verbose=0, batch_size=1000)
+    test_acc = onnx_accuracy(onnx_path, *test)
+    return ({"train": round(float(train_acc), 5), "validation": round(float(val_acc), 5),
+             "test": round(test_acc, 5), "test_samples": len(test[1])}, (val_acc, test_acc))
+
+
+def _facts(model: str, recipe: Recipe, seed: int, settings: tuple, out: Path, progress,
+           pool, samples: tuple[int, int], limit: int | None, resume: bool) -> dict:
+    """The card's "training" entry: how this network was trained."""
+    epochs, stop_at, augment, crop_share, batch_size = settings
+    best_state = _sidecar(out, ".best.json")
     return {
-        "name": out.name,
-        "architecture": training.pop("architecture", net.name),
-        "description": net.name + ": " + ", ".join(
-            f"{layer.__class__.__name__}" for layer in net.layers[1:]),
-        "parameters": int(net.count_params()),
-        "input": {"shape": [None, 28, 28, 1], "dtype": "float32", "range": [0.0, 1.0],
-                  "layout": "NHWC", "polarity": "white ink on black (MNIST)"},
-        "output": {"shape": [None, 10], "meaning": "softmax probabilities of digits 0-9"},
-        "training": {**training, "machine": machine_description(), "command": _command_line()},
-        "accuracy": accuracy,
-        "data": {"mnist_sha256": data_checksums()},
-        "onnx_sha256": hashlib.sha256(onnx_path.read_bytes()).hexdigest(),
-        "date": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
-        "versions": _versions(),
+        "architecture": model, "seed": seed, "max_epochs": epochs, "epochs_run": progress.epochs,
+        "best_epoch": json.loads(best_state.read_text())["epoch"] if best_state.exists() else None,
+        "stop_at_val_accuracy": stop_at, "augment": augment, "batch_size": batch_size,
+        "optimizer": "Adam", "learning_rate": recipe.lr, "lr_schedule": recipe.schedule,
+        "lr_decay_per_epoch": recipe.lr_decay, "warmup_epochs": recipe.warmup_epochs,
+        "runtime_crop_share": crop_share, "runtime_crop_pool": 0 if pool is None else len(pool[1]),
+        "loss": "sparse_categorical_crossentropy", "train_samples": samples[0],
+        "validation_samples": samples[1], "limit": limit, "resumed": resume,
+        "seconds": round(progress.seconds, 1), "niceness": os.nice(0),
+        "load_average_at_end": round(os.getloadavg()[0], 1),  # the machine may be shared
     }
 
 
@@ -315,22 +217,14 @@ def train_mnist_model(
     recipe = RECIPES.get(model)
     if recipe is None:
         raise ValueError(f"unknown model {model!r}; choose one of {', '.join(RECIPES)}")
-    epochs = recipe.epochs if epochs is None else epochs
-    stop_at = recipe.stop_at if stop_at == "recipe" else stop_at
-    augment = recipe.augment if augment is None else augment
-    crop_share = recipe.crop_share if crops is None else (
-        (recipe.crop_share or DEFAULT_CROP_SHARE) if crops else 0.0)
-    batch_size = batch_size or recipe.batch_size
+    settings = _settings(recipe, epochs, stop_at, augment, crops, batch_size)
+    epochs, stop_at, augment, crop_share, batch_size = settings
     out = output_stem(out, model)
     if not resume:
         _fresh_start(out)
 
     keras.utils.set_random_seed(seed)
-    (x_train, y_train), (x_test, y_test) = load_mnist_data(data_dir)
-    (x_tr, y_tr), (x_val, y_val) = split_train_val(x_train, y_train, seed)
-    if limit is not None:
-        x_tr, y_tr = x_tr[:limit], y_tr[:limit]
-        x_val, y_val = x_val[: max(limit // 5, 100)], y_val[: max(limit // 5, 100)]
+    (x_tr, y_tr), (x_val, y_val), (x_test, y_test) = _splits(data_dir, seed, limit)
     pool_size = min(recipe.crop_pool, len(x_tr) // 4)
     pool = crop_pool(x_tr, y_tr, pool_size, seed, _sidecar(out, ".crops.npz")) \
         if crop_share > 0 else None
@@ -347,24 +241,10 @@ def train_mnist_model(
     best.restore(net)
     onnx_path = write_outputs(net, out, x_val)
 
-    _, train_acc = net.evaluate(x_tr, y_tr, verbose=0, batch_size=1000)
-    _, val_acc = net.evaluate(x_val, y_val, verbose=0, batch_size=1000)
-    test_acc = onnx_accuracy(onnx_path, x_test, y_test)  # the test set, touched once
-    best_state = _sidecar(out, ".best.json")
-    training = {
-        "architecture": model, "seed": seed, "max_epochs": epochs, "epochs_run": progress.epochs,
-        "best_epoch": json.loads(best_state.read_text())["epoch"] if best_state.exists() else None,
-        "stop_at_val_accuracy": stop_at, "augment": augment, "batch_size": batch_size,
-        "optimizer": "Adam", "learning_rate": recipe.lr, "lr_schedule": recipe.schedule,
-        "lr_decay_per_epoch": recipe.lr_decay, "warmup_epochs": recipe.warmup_epochs,
-        "runtime_crop_share": crop_share, "runtime_crop_pool": 0 if pool is None else len(pool[1]),
-        "loss": "sparse_categorical_crossentropy", "train_samples": len(x_tr),
-        "validation_samples": len(x_val), "limit": limit, "resumed": resume,
-        "seconds": round(progress.seconds, 1), "niceness": os.nice(0),
-        "load_average_at_end": round(os.getloadavg()[0], 1),  # the machine may be shared
-    }
-    accuracy = {"train": round(float(train_acc), 5), "validation": round(float(val_acc), 5),
-                "test": round(test_acc, 5), "test_samples": len(x_test)}
+    accuracy, (val_acc, test_acc) = _accuracy(net, onnx_path, (x_tr, y_tr), (x_val, y_val),
+                                              (x_test, y_test))
+    training = _facts(model, recipe, seed, settings, out, progress, pool,
+                      (len(x_tr), len(x_val)), limit, resume)
     card = model_card(net, out, onnx_path, training, accuracy)
     atomic_write_text(out.with_suffix(".json"), json.dumps(card, indent=2) + "\n")
     print(f"saved {out.with_suffix('.keras')}, {onnx_path}, {out.with_suffix('.json')}: "

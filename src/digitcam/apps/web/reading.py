@@ -26,7 +26,13 @@ import numpy as np
 
 from ...assets.registry import available_models, resolve_model
 from ...io.images import decode_image
-from ...reader import DEFAULT_MIN_CONFIDENCE, MODES, Recognizer
+from ...reader import (
+    DEFAULT_MIN_CONFIDENCE,
+    Recognizer,
+    check_mode,
+    confidence_value,
+    threshold_value,
+)
 from ...recognize.classifier import get_classifier
 from ...regions import Detection
 
@@ -73,17 +79,12 @@ class Settings:
         new = replace(self, **changes)
         if new.model not in models:
             raise ValueError(f"model must be one of {sorted(models)}, got {new.model!r}")
-        if new.mode not in MODES:
-            raise ValueError(f"mode must be one of {list(MODES)}, got {new.mode!r}")
-        t = new.threshold
-        if t is not None and (isinstance(t, bool) or not isinstance(t, int) or not 0 <= t <= 255):
-            raise ValueError(f"threshold must be null (auto) or an integer 0-255, got {t!r}")
-        c = new.min_confidence
-        if isinstance(c, bool) or not isinstance(c, (int, float)) or not 0.0 <= c <= 1.0:
-            raise ValueError(f"min_confidence must be a number in [0, 1], got {c!r}")
+        check_mode(new.mode)
+        threshold = threshold_value(new.threshold)  # null or "auto": automatic
+        confidence = confidence_value(new.min_confidence)
         if not isinstance(new.details, bool):
             raise ValueError(f"details must be true or false, got {new.details!r}")
-        return replace(new, min_confidence=float(c))
+        return replace(new, threshold=threshold, min_confidence=confidence)
 
     def recognizer(self, models: dict[str, str]) -> Recognizer:
         return Recognizer(model=models[self.model], mode=self.mode, threshold=self.threshold,
