@@ -71,7 +71,10 @@ class Recognizer:
     model: shipped name ("cnn", "mlp", ...) or path to an .onnx file; mode: a name in
     PIPELINES, "multi" (every digit, robust) or "roi" (the paper's central box); threshold:
     None or "auto" for automatic, or 0-255; min_confidence: readings below it are dropped
-    (kept with keep_rejected=True); detector, recognizer: objects that replace the mode's.
+    (kept with keep_rejected=True); detector, recognizer: objects that replace the mode's
+    (digitcam.detect.Detector, digitcam.recognize.DigitRecognizer), used as given: model
+    and threshold configure the mode's own parts (setting .threshold later reaches any
+    detector with a `threshold` attribute, as live's trackbar does).
     """
 
     def __init__(self, model: str | os.PathLike | None = None, mode: str = "multi",
@@ -93,10 +96,10 @@ class Recognizer:
     def mode(self, mode: str) -> None:
         """Switching mode (live's m key) rebuilds the pipeline; objects passed in stay."""
         (det_name, det_kw), (rec_name, rec_kw) = PIPELINES[check_mode(mode)]
-        self.recognizer = self._own_recognizer or get_recognizer(
-            rec_name, model=self.model, **rec_kw)
-        self.detector = self._own_detector or get_detector(
-            det_name, threshold=self._threshold, **det_kw)
+        self.recognizer = self._own_recognizer if self._own_recognizer is not None else \
+            get_recognizer(rec_name, model=self.model, **rec_kw)
+        self.detector = self._own_detector if self._own_detector is not None else \
+            get_detector(det_name, threshold=self._threshold, **det_kw)
         self._mode = mode
 
     @property
