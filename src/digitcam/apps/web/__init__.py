@@ -40,6 +40,9 @@ def _serve_args(p: argparse.ArgumentParser) -> None:
                    help=f"recognition threads (default {DEFAULT_THREADS})")
     p.add_argument("--allow-origin", action="append", default=[], metavar="ORIGIN",
                    help="let pages from ORIGIN call the API (CORS); repeatable; none by default")
+    p.add_argument("--allowed-host", action="append", default=[], metavar="NAME",
+                   help="also answer requests for this host name (Host header), besides the "
+                        "names of --host; repeatable; '*' for any (behind a proxy that checks)")
     p.set_defaults(handler=_serve)
 
 
@@ -50,6 +53,19 @@ def is_loopback(host: str) -> bool:
         return ipaddress.ip_address(host).is_loopback
     except ValueError:
         return False
+
+
+def allowed_hosts(host: str, extra: list[str]) -> list[str]:
+    """The Host names a browser may use to reach a server bound to `host`: loopback names
+    for a loopback address, the address itself, any IP address and this machine's names
+    for a wildcard address (0.0.0.0, ::), and `extra` (--allowed-host). Any other name is
+    refused: a DNS-rebinding page sends its own name."""
+    names = [host, *extra]
+    if is_loopback(host):
+        names += ["localhost", "127.0.0.1", "[::1]"]
+    elif host in ("0.0.0.0", "::", ""):
+        names += ["ip", "localhost", socket.gethostname(), socket.getfqdn()]
+    return names
 
 
 def bind(host: str, port: int) -> socket.socket:
@@ -96,6 +112,7 @@ def _serve(args: argparse.Namespace) -> int:
         print(INSTALL_HINT, file=sys.stderr)
         return 1
     from .app import create_app
+    from .connections import HEADER_TIMEOUT_S, guarded_protocol, max_connections, quiet_repeats
 
     if args.threads < 1:
         raise ValueError(f"--threads must be at least 1, got {args.threads}")
@@ -105,10 +122,16 @@ def _serve(args: argparse.Namespace) -> int:
     max_bytes = int(args.max_upload_mb * 1024 * 1024)
     app = create_app(model=args.model, mode=recognizer.mode, threshold=recognizer.threshold,
                      min_confidence=recognizer.min_confidence, max_upload_bytes=max_bytes,
-                     threads=args.threads, allow_origins=args.allow_origin)
+                     threads=args.threads, allow_origins=args.allow_origin,
+                     allowed_hosts=allowed_hosts(args.host, args.allowed_host))
     sock = bind(args.host, args.port)
     print(start_message(args.host, sock, recognizer.model_name), flush=True)
+    # h11 with a header timeout and a connection cap under the fd limit (connections.py);
+    # asyncio's loop backs off when accept() fails, where others may spin and log
+    protocol = guarded_protocol(max_connections(), HEADER_TIMEOUT_S)
     config = uvicorn.Config(app, log_level="warning", ws_max_size=max_bytes + 1024,
-                            timeout_keep_alive=KEEP_ALIVE_S, timeout_graceful_shutdown=3)
+                            http=protocol, loop="asyncio", timeout_keep_alive=KEEP_ALIVE_S,
+                            timeout_graceful_shutdown=3)
+    quiet_repeats()
     uvicorn.Server(config).run(sockets=[sock])
     return 0

@@ -42,17 +42,26 @@ from fastapi.staticfiles import StaticFiles
 from pydantic import BaseModel, Field
 
 from ... import __version__
-from ...assets.registry import load_card, resolve_model
+from ...assets.registry import ModelError, load_card, resolve_model
 from ...io.images import ImageError
 from ...reader import DEFAULT_MIN_CONFIDENCE
 from . import DEFAULT_MAX_UPLOAD_MB, DEFAULT_THREADS
-from .limits import BodyLimit
-from .reading import Busy, Settings, WorkerPool, classify_pixels, model_choices, read_bytes
+from .limits import LOOPBACK_HOSTS, TEST_CLIENT_HOST, BodyLimit, HostAllowList, SecurityHeaders
+from .reading import (
+    Busy,
+    Settings,
+    WorkerPool,
+    check_batches,
+    classify_pixels,
+    model_choices,
+    read_bytes,
+)
 from .session import Session
 
 STATIC = Path(__file__).parent / "static"
 DEFAULT_MAX_UPLOAD_BYTES = int(DEFAULT_MAX_UPLOAD_MB * 1024 * 1024)
-MAX_PENDING = 256  # readings waiting for a thread, all clients together; more -> 503
+PENDING_PER_THREAD = 8  # readings waiting or running per thread, all clients; more -> 503
+MAX_WAIT_S = 5.0  # nor more than this much work waiting (the recent average reading time)
 MAX_PENDING_BYTES = 256 * 1024 * 1024  # the images those readings hold; more -> 503
 WS_POLICY_VIOLATION = 1008
 
@@ -124,7 +133,10 @@ class Service:
         try:
             return await self.pool.run(fn, *args, size=size)
         except Busy as e:
-            raise HTTPException(503, str(e)) from None
+            raise HTTPException(503, str(e), headers={"Retry-After": str(e.retry_after)}
+                                ) from None
+        except ModelError as e:  # the model failed: the server's fault, said in one line
+            raise HTTPException(500, str(e)) from None
 
 
 def get_service(request: Request) -> Service:
@@ -217,10 +229,13 @@ async def websocket(ws: WebSocket) -> None:
 def create_app(model: str | None = None, mode: str = "multi", threshold: int | None = None,
                min_confidence: float = DEFAULT_MIN_CONFIDENCE,
                max_upload_bytes: int = DEFAULT_MAX_UPLOAD_BYTES, threads: int = DEFAULT_THREADS,
-               allow_origins: list[str] | None = None) -> FastAPI:
+               allow_origins: list[str] | None = None,
+               allowed_hosts: list[str] | None = None) -> FastAPI:
     """The app, reading with `model` (shipped name or .onnx path; default the shipped deep).
     The other arguments are each client's starting settings and the server's limits;
-    `allow_origins` enables CORS for those origins (none by default)."""
+    `allow_origins` enables CORS for those origins (none by default); `allowed_hosts` are
+    the Host names served (default: the loopback names and the test client's; `digitcam
+    serve` passes the names it listens on, see limits.HostAllowList)."""
     # Frames this small: OpenCV's own thread pool costs more than it saves, and the server
     # already reads on `threads` threads (as the live loop, single-threaded OpenCV).
     cv2.setNumThreads(1)
@@ -228,7 +243,9 @@ def create_app(model: str | None = None, mode: str = "multi", threshold: int | N
     default = Settings(model=name).updated(
         {"mode": mode, "threshold": threshold, "min_confidence": min_confidence}, models)
     default.recognizer(models)  # load the model now: a bad one fails here, not at first use
-    pool = WorkerPool(threads, MAX_PENDING, max(MAX_PENDING_BYTES, 2 * max_upload_bytes))
+    check_batches(models[name])  # and read several digits at once
+    pool = WorkerPool(threads, threads * PENDING_PER_THREAD,
+                      max(MAX_PENDING_BYTES, 2 * max_upload_bytes), MAX_WAIT_S)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI):
@@ -243,6 +260,9 @@ def create_app(model: str | None = None, mode: str = "multi", threshold: int | N
     if allow_origins:
         app.add_middleware(CORSMiddleware, allow_origins=list(allow_origins),
                            allow_methods=["GET", "POST"], allow_headers=["*"])
+    app.add_middleware(SecurityHeaders)
+    hosts = allowed_hosts if allowed_hosts is not None else [*LOOPBACK_HOSTS, TEST_CLIENT_HOST]
+    app.add_middleware(HostAllowList, allowed=list(hosts))
     app.include_router(router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     return app

@@ -14,6 +14,7 @@ from __future__ import annotations
 import asyncio
 import base64
 import functools
+import math
 import threading
 import time
 from collections.abc import Callable
@@ -24,7 +25,7 @@ from typing import Any, TypeVar
 import cv2
 import numpy as np
 
-from ...assets.registry import available_models, resolve_model
+from ...assets.registry import ModelError, available_models, resolve_model
 from ...io.images import decode_image
 from ...reader import (
     DEFAULT_MIN_CONFIDENCE,
@@ -38,11 +39,34 @@ from ...regions import Detection
 
 PROB_DECIMALS = 4
 MAX_PIXELS = 25_000_000  # uploads and frames: a 6000x4000 photo; larger ones are refused
+STARTUP_BATCHES = (1, 2, 64)  # the server's model must read batches of these sizes at start
 T = TypeVar("T")
 
 
 class Busy(RuntimeError):
-    """Too many readings are waiting for a worker: try again later."""
+    """Too many readings are waiting for a worker: try again in `retry_after` seconds."""
+
+    def __init__(self, message: str, retry_after: int = 1):
+        super().__init__(message)
+        self.retry_after = retry_after
+
+
+def one_line(error: BaseException) -> str:
+    text = str(error).strip()
+    return text.splitlines()[0] if text else type(error).__name__
+
+
+def check_batches(model: str) -> None:
+    """Run batches of STARTUP_BATCHES blank digits through `model`: a model that reads one
+    digit but fails on several fails here, at start-up, as a ModelError naming the file."""
+    classifier = get_classifier(model)
+    for n in STARTUP_BATCHES:
+        try:
+            probs = classifier.predict_proba(np.zeros((n, 28, 28), np.uint8))
+        except ModelError as e:
+            raise ModelError(f"{e} (a batch of {n} digits)") from None
+        if probs.shape != (n, 10):  # pragma: no cover - the classifier checks it too
+            raise ModelError(f"{model}: a batch of {n} gave shape {probs.shape}")
 
 
 def model_choices(default: str | None) -> tuple[str, dict[str, str]]:
@@ -113,7 +137,13 @@ def read_bytes(recognizer: Recognizer, data: bytes, details: bool = False) -> di
     """Decode an encoded image and read it (runs in a worker thread). ImageError on bad data."""
     start = time.perf_counter()
     image = decode_image(data, max_pixels=MAX_PIXELS)
-    reading = reading_dict(recognizer, recognizer.read(image), details)
+    try:
+        reading = reading_dict(recognizer, recognizer.read(image), details)
+    except ModelError:
+        raise
+    except Exception as e:  # onnxruntime and OpenCV have their own types: say it in one line
+        raise ModelError(f"model {recognizer.model_name} failed on this image: {one_line(e)}"
+                         ) from None
     reading.update(width=int(image.shape[1]), height=int(image.shape[0]),
                    model=recognizer.model_name,
                    ms=round((time.perf_counter() - start) * 1000, 1))
@@ -129,30 +159,49 @@ class WorkerPool:
     """A few threads for the CPU-bound reading, so the event loop stays responsive.
 
     At most `max_jobs` jobs, holding at most `max_bytes` of input (`size=` of each), wait or
-    run at once, all clients together; more raise Busy instead of queueing. A job counts
-    until its thread is done with it, even when the client that asked has gone.
+    run at once, all clients together, and no more than `max_wait_s` of work (the recent
+    average job time) waits per thread; more raise Busy at once, with the seconds after
+    which to retry, instead of queueing. A job counts until its thread is done with it,
+    even when the client that asked has gone.
     """
 
-    def __init__(self, threads: int, max_jobs: int, max_bytes: int):
+    def __init__(self, threads: int, max_jobs: int, max_bytes: int, max_wait_s: float = 5.0):
         self.threads = threads
         self.max_jobs = max_jobs
         self.max_bytes = max_bytes
+        self.max_wait_s = max_wait_s
         self.pending = 0
         self.pending_bytes = 0
+        self.job_s = 0.0  # moving average of a job's time
         self._lock = threading.Lock()
         self._executor: ThreadPoolExecutor | None = None
 
+    def expected_wait_s(self) -> float:
+        return self.pending / self.threads * self.job_s
+
     async def run(self, fn: Callable[..., T], *args: Any, size: int = 0) -> T:
         with self._lock:
-            if self.pending >= self.max_jobs or self.pending_bytes + size > self.max_bytes:
-                raise Busy(f"server busy: {self.pending} readings waiting, try again")
+            wait = self.expected_wait_s()
+            if self.pending >= self.max_jobs or self.pending_bytes + size > self.max_bytes \
+                    or wait > self.max_wait_s:
+                raise Busy(f"server busy: {self.pending} readings waiting, try again",
+                           retry_after=max(1, math.ceil(wait)))
             self.pending += 1
             self.pending_bytes += size
         if self._executor is None:
             self._executor = ThreadPoolExecutor(self.threads, thread_name_prefix="digitcam-read")
-        future = self._executor.submit(fn, *args)
+        future = self._executor.submit(self._timed, fn, *args)
         future.add_done_callback(functools.partial(self._done, size))
         return await asyncio.wrap_future(future)  # cancelled: a job not yet started is dropped
+
+    def _timed(self, fn: Callable[..., T], *args: Any) -> T:
+        start = time.perf_counter()
+        try:
+            return fn(*args)
+        finally:
+            elapsed = time.perf_counter() - start
+            with self._lock:
+                self.job_s = elapsed if self.job_s == 0 else 0.8 * self.job_s + 0.2 * elapsed
 
     def _done(self, size: int, _future: Future) -> None:
         with self._lock:

@@ -17,16 +17,55 @@ import contextlib
 import json
 import logging
 import time
-from typing import Any
+from typing import Any, Literal
 
+from pydantic import BaseModel, ConfigDict, ValidationError
 from starlette.websockets import WebSocket, WebSocketDisconnect
 
+from ...assets.registry import ModelError
 from ...io.images import ImageError
-from .reading import Busy, Settings, WorkerPool, read_bytes
+from .reading import Busy, Settings, WorkerPool, one_line, read_bytes
 
 log = logging.getLogger(__name__)
 
 CLOSED_ERRORS = (WebSocketDisconnect, RuntimeError, ConnectionError)
+
+
+class SettingsMessage(BaseModel):
+    """The schema of a settings message: JSON types are checked here (strictly: no bool for
+    a number, no list for a name), values by `Settings.updated` (the reader's own rules)."""
+
+    model_config = ConfigDict(extra="forbid", strict=True)
+    type: Literal["settings"]
+    model: str | None = None
+    mode: str | None = None
+    threshold: int | str | None = None  # null or "auto": automatic; else 0-255
+    min_confidence: float | None = None
+    details: bool | None = None
+
+
+def schema_error(error: ValidationError) -> str:
+    """One line per bad field: `model: Input should be a valid string`."""
+    reasons: dict[str, str] = {}
+    for e in error.errors(include_url=False):
+        field = str(e["loc"][0]) if e["loc"] else "message"
+        if e["type"] == "extra_forbidden":
+            reasons.setdefault(field, "unknown setting")
+        else:
+            reasons.setdefault(field, e["msg"])
+    return "bad settings: " + "; ".join(f"{k}: {v}" for k, v in reasons.items())
+
+
+def settings_changes(text: str) -> dict[str, Any]:
+    """The settings a text message asks for (only those it names); ValueError otherwise."""
+    message = json.loads(text)
+    if not isinstance(message, dict) or message.get("type") != "settings":
+        raise ValueError('expected a JSON object {"type": "settings", ...}')
+    try:
+        checked = SettingsMessage.model_validate(message)
+    except ValidationError as e:
+        raise ValueError(schema_error(e)) from None
+    return checked.model_dump(exclude_unset=True, exclude={"type"})
 
 
 class Session:
@@ -84,11 +123,15 @@ class Session:
         try:
             reading = await self.pool.run(read_bytes, recognizer, data, details,
                                           size=len(data))
-        except (ImageError, ValueError, Busy) as e:
+        except Busy as e:
+            await self._reply_quietly({"type": "error", "frame": frame, "error": str(e),
+                                       "retry_after": e.retry_after})
+            return
+        except (ImageError, ValueError, ModelError) as e:  # the model's: one line, no trace
             await self._reply_quietly({"type": "error", "frame": frame, "error": str(e)})
             return
-        except Exception:
-            log.exception("reading frame %d failed", frame)
+        except Exception as e:
+            log.error("reading frame %d failed: %s", frame, one_line(e))
             await self._reply_quietly({"type": "error", "frame": frame,
                                        "error": "internal error while reading the frame"})
             return
@@ -102,11 +145,7 @@ class Session:
 
     async def on_text(self, text: str) -> None:
         try:
-            message = json.loads(text)
-            if not isinstance(message, dict) or message.get("type") != "settings":
-                raise ValueError('expected a JSON object {"type": "settings", ...}')
-            changes = {k: v for k, v in message.items() if k != "type"}
-            settings = self.settings.updated(changes, self.models)
+            settings = self.settings.updated(settings_changes(text), self.models)
             recognizer = settings.recognizer(self.models)
         except (ValueError, RecursionError) as e:  # bad JSON, or nested too deeply to parse
             await self.send({"type": "error", "error": str(e)})
