@@ -7,9 +7,11 @@
 Each guard is a one-line ImageError: a missing file, a directory, a pipe or device (never
 read: it could block or never end), permission denied, a file above MAX_FILE_BYTES, an
 empty file, a header declaring no pixels or more than MAX_PIXELS (a decompression bomb is
-refused before any pixel is decoded: PNG, JPEG, GIF, BMP, WebP and TIFF headers are read here,
-and `digitcam/__init__` sets OpenCV's OPENCV_IO_MAX_IMAGE_PIXELS for the other formats),
-and data OpenCV cannot decode (unknown format, truncated or corrupt). OpenCV's warnings,
+refused before any pixel is decoded: the size is read here from the header of every format
+decoded (PNG, JPEG, GIF, BMP, WebP, TIFF, PBM/PGM/PPM/PAM/PFM, Sun raster, Radiance HDR,
+JPEG 2000); a file whose size cannot be read so (AVIF, say) is not decoded, and
+`digitcam/__init__` sets OpenCV's OPENCV_IO_MAX_IMAGE_PIXELS as a second guard), and data
+OpenCV cannot decode (unknown format, truncated or corrupt). OpenCV's warnings,
 and what libpng and libjpeg print on stderr, are kept off the terminal while decoding (the
 codec's complaint becomes part of the reason), so a bad file gives exactly one line.
 JPEG photos are turned upright by their EXIF orientation, as a phone shows them.
@@ -20,6 +22,7 @@ from __future__ import annotations
 import contextlib
 import functools
 import os
+import re
 import stat
 import sys
 import tempfile
@@ -36,7 +39,11 @@ MAX_PIXELS = 40_000_000  # about 7000x5700; larger declared sizes are refused be
 MAGIC = {  # leading bytes -> format name, for the error message
     b"\x89PNG\r\n\x1a\n": "PNG", b"\xff\xd8": "JPEG", b"GIF87a": "GIF", b"GIF89a": "GIF",
     b"BM": "BMP", b"II*\x00": "TIFF", b"MM\x00*": "TIFF", b"RIFF": "WebP",
+    **{b"P%d" % n: "PNM" for n in range(1, 8)}, b"PF": "PFM", b"Pf": "PFM",
+    b"\x59\xa6\x6a\x95": "Sun raster", b"#?RADIANCE": "HDR", b"#?RGBE": "HDR",
+    b"\x00\x00\x00\x0cjP  \r\n\x87\n": "JPEG 2000", b"\xff\x4f\xff\x51": "JPEG 2000",
 }
+HEADER_SCAN = 64 * 1024  # text headers (PNM comments, HDR) and JPEG 2000 boxes: this far
 _JPEG_SOF = (0xC0, 0xC1, 0xC2, 0xC3, 0xC5, 0xC6, 0xC7, 0xC9, 0xCA, 0xCB, 0xCD, 0xCE, 0xCF)
 _LOCK = threading.Lock()  # one decode at a time: the log level and fd 2 are process-wide
 CODEC_MESSAGES = ("libpng ", "Corrupt JPEG", "Premature end of JPEG", "Invalid JPEG",
@@ -48,6 +55,8 @@ class ImageError(ValueError):
 
 
 def _format(data: bytes) -> str | None:
+    if data[4:12] in (b"ftypavif", b"ftypavis"):
+        return "AVIF"  # decodable, but its size lies in boxes a decoder may not use
     return next((name for magic, name in MAGIC.items() if data.startswith(magic)), None)
 
 
@@ -67,7 +76,51 @@ def _declared_size(data: bytes) -> tuple[int, int] | None:
         return _webp_size(data)
     if data[:4] in (b"II*\x00", b"MM\x00*") and len(data) >= 8:
         return _tiff_size(data)
+    return _other_size(data, _format(data))
+
+
+def _other_size(data: bytes, fmt: str | None) -> tuple[int, int] | None:
+    """The formats OpenCV decodes beyond the common ones (bitmaps, science, JPEG 2000)."""
+    if fmt in ("PNM", "PFM") and data[2:3].isspace():
+        return _pam_size(data) if data[1:2] == b"7" else _pnm_size(data)
+    if fmt == "Sun raster" and len(data) >= 12:
+        return int.from_bytes(data[4:8], "big"), int.from_bytes(data[8:12], "big")
+    if fmt == "HDR":
+        found = re.search(rb"\n\s*\n([-+][XY]) +(\d+) +([-+][XY]) +(\d+)", data[:HEADER_SCAN])
+        if found is None:
+            return None
+        first, second = int(found.group(2)), int(found.group(4))
+        return (second, first) if found.group(1).endswith(b"Y") else (first, second)
+    if fmt == "JPEG 2000":  # the codestream's SIZ marker: what the decoder allocates
+        at = data.find(b"\xff\x4f\xff\x51", 0, HEADER_SCAN)
+        if at < 0 or len(data) < at + 24:
+            return None
+        x, y, x0, y0 = (int.from_bytes(data[at + o : at + o + 4], "big") for o in (8, 12, 16, 20))
+        return max(0, x - x0), max(0, y - y0)
     return None
+
+
+def _pnm_size(data: bytes) -> tuple[int, int] | None:
+    """PBM/PGM/PPM (P1-P6) and PFM: width and height, the first two numbers after the
+    magic, past whitespace and # comments (as OpenCV's reader skips them)."""
+    numbers = []
+    for token in re.finditer(rb"#[^\r\n]*|\d+|\S", data[2:HEADER_SCAN]):
+        if token.group().startswith(b"#"):
+            continue
+        if not token.group().isdigit():
+            return None
+        numbers.append(int(token.group()))
+        if len(numbers) == 2:
+            return numbers[0], numbers[1]
+    return None
+
+
+def _pam_size(data: bytes) -> tuple[int, int] | None:
+    """PAM (P7): WIDTH and HEIGHT lines before ENDHDR."""
+    head = data[:HEADER_SCAN].split(b"ENDHDR", 1)[0]
+    width = re.search(rb"(?m)^\s*WIDTH\s+(\d+)", head)
+    height = re.search(rb"(?m)^\s*HEIGHT\s+(\d+)", head)
+    return (int(width.group(1)), int(height.group(1))) if width and height else None
 
 
 def _tiff_size(data: bytes) -> tuple[int, int] | None:
@@ -167,14 +220,18 @@ def decode_image(data: bytes, max_pixels: int = MAX_PIXELS) -> np.ndarray:
     """Decode image bytes to a BGR, BGRA or grey array (8 or 16 bit), or raise ImageError."""
     if len(data) == 0:
         raise ImageError("empty file")
-    size = _declared_size(data)
-    if size is not None:
-        w, h = size
-        if w == 0 or h == 0:
-            raise ImageError(f"image has no pixels ({w}x{h})")
-        if w * h > max_pixels:
-            raise ImageError(f"image too large ({w}x{h} pixels, limit {max_pixels})")
     fmt = _format(data)
+    size = _declared_size(data)
+    if size is None:  # only what can be measured before decoding is decoded
+        reason = ("AVIF is not read (its size cannot be checked before decoding)"
+                  if fmt == "AVIF" else "unknown format" if fmt is None
+                  else f"truncated or corrupt {fmt} data (no image size in its header)")
+        raise ImageError(f"not a readable image: {reason}")
+    w, h = size
+    if w == 0 or h == 0:
+        raise ImageError(f"image has no pixels ({w}x{h})")
+    if w * h > max_pixels:
+        raise ImageError(f"image too large ({w}x{h} pixels, limit {max_pixels})")
     # JPEG has no alpha, and only a colour/any-depth read applies its EXIF orientation.
     flags = (cv2.IMREAD_ANYCOLOR | cv2.IMREAD_ANYDEPTH if fmt == "JPEG"
              else cv2.IMREAD_UNCHANGED)

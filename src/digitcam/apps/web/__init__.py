@@ -112,7 +112,13 @@ def _serve(args: argparse.Namespace) -> int:
         print(INSTALL_HINT, file=sys.stderr)
         return 1
     from .app import create_app
-    from .connections import HEADER_TIMEOUT_S, guarded_protocol, max_connections, quiet_repeats
+    from .connections import (
+        ACCEPT_BACKLOG,
+        HEADER_TIMEOUT_S,
+        guarded_protocol,
+        max_connections,
+        quiet_repeats,
+    )
 
     if args.threads < 1:
         raise ValueError(f"--threads must be at least 1, got {args.threads}")
@@ -130,7 +136,8 @@ def _serve(args: argparse.Namespace) -> int:
     # asyncio's loop backs off when accept() fails, where others may spin and log
     protocol = guarded_protocol(max_connections(), HEADER_TIMEOUT_S)
     config = uvicorn.Config(app, log_level="warning", ws_max_size=max_bytes + 1024,
-                            http=protocol, loop="asyncio", timeout_keep_alive=KEEP_ALIVE_S,
+                            http=protocol, loop="asyncio", backlog=ACCEPT_BACKLOG,
+                            timeout_keep_alive=KEEP_ALIVE_S,
                             timeout_graceful_shutdown=3)
     quiet_repeats()
     uvicorn.Server(config).run(sockets=[sock])

@@ -2,7 +2,7 @@
 the server's file descriptors.
 
     config = uvicorn.Config(app, http=guarded_protocol(max_connections(), HEADER_TIMEOUT_S),
-                            loop="asyncio")
+                            loop="asyncio", backlog=ACCEPT_BACKLOG)
     quiet_repeats()   # the same log message at most a few times a minute
 
 - A request head (request line and headers) must arrive within `header_timeout_s` of the
@@ -11,7 +11,9 @@ the server's file descriptors.
 - At most `limit` connections are open: a new one closes the oldest that is waiting for a
   request head, so the newest client is served; when every connection is busy (a request
   being answered, a WebSocket) the new one is closed. `max_connections()` keeps the limit
-  below the process's file-descriptor limit, so accept() never fails for want of one.
+  below the process's file-descriptor limit, so accept() never fails for want of one:
+  asyncio accepts up to `backlog` connections at a time before any is looked at, and closes
+  evicted ones a turn of the loop later, so a few backlogs' worth of descriptors are kept.
 """
 
 from __future__ import annotations
@@ -24,7 +26,8 @@ from uvicorn.protocols.http.h11_impl import H11Protocol
 
 HEADER_TIMEOUT_S = 10.0
 MAX_CONNECTIONS = 1000
-FD_RESERVE = 64  # descriptors kept for the process itself: models, pipes, threads, logs
+ACCEPT_BACKLOG = 32  # uvicorn.Config(backlog=): connections accepted in one go
+FD_RESERVE = 32 + 3 * ACCEPT_BACKLOG  # the process's own files, and accept bursts
 LOG_REPEATS = 5  # the same message at most this often per LOG_WINDOW_S
 LOG_WINDOW_S = 60.0
 
@@ -95,7 +98,7 @@ class RepeatFilter(logging.Filter):
 
     def filter(self, record: logging.LogRecord) -> bool:
         now = time.monotonic()
-        key = f"{record.name}:{record.msg}"
+        key = f"{record.name}:{str(record.msg).partition(chr(10))[0][:200]}"
         start, count = self.seen.get(key, (now, 0))
         if now - start > LOG_WINDOW_S:
             start, count = now, 0

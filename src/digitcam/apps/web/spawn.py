@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import re
+import resource
 import subprocess
 import sys
 import threading
@@ -44,14 +45,22 @@ def _collect(stream, lines: list[str], found: threading.Event) -> None:
 
 
 @contextlib.contextmanager
-def spawn_server(args: list[str] | None = None,
-                 timeout: float = START_TIMEOUT_S) -> Iterator[Server]:
+def spawn_server(args: list[str] | None = None, timeout: float = START_TIMEOUT_S,
+                 fd_limit: int | None = None) -> Iterator[Server]:
     """`digitcam serve --port 0 ARGS` on 127.0.0.1; stopped (SIGTERM, then SIGKILL) on exit.
-    RuntimeError with the server's output if it does not start within `timeout` seconds."""
+    RuntimeError with the server's output if it does not start within `timeout` seconds.
+    `fd_limit`: the server's open-file limit (as `ulimit -n` would set it)."""
     command = [sys.executable, "-m", "digitcam", "serve", "--host", "127.0.0.1", "--port", "0",
                *(args or [])]
+
+    def limit_fds() -> None:
+        if fd_limit is not None:
+            hard = resource.getrlimit(resource.RLIMIT_NOFILE)[1]
+            soft = fd_limit if hard == resource.RLIM_INFINITY else min(fd_limit, hard)
+            resource.setrlimit(resource.RLIMIT_NOFILE, (soft, hard))
+
     process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                               text=True)
+                               text=True, preexec_fn=limit_fds if fd_limit else None)
     lines: list[str] = []
     found = threading.Event()
     threading.Thread(target=_collect, args=(process.stdout, lines, found), daemon=True).start()
