@@ -95,7 +95,10 @@ MALFORMED_TEXT = ["", "not json", "{", "[]", "42", "null", '"settings"', '{"type
                   '{"type": "settings", "min_confidence": "high"}',
                   '{"type": "settings", "model": "../../etc/passwd"}',
                   '{"type": "settings", "extra": 1}', '{"type": "settings", "threshold": 1e999}',
-                  '{"type": "settings", "mode": "' + "x" * 100_000 + '"}', "[" * 100_000]
+                  '{"type": "settings", "mode": "' + "x" * 100_000 + '"}', "[" * 100_000,
+                  '{"type": "settings", "model": ["deep"]}', '{"type": "settings", "model": {}}',
+                  '{"type": "settings", "threshold": [1]}', '{"type": "settings", "details": 2}',
+                  '{"type": "settings", "min_confidence": {"a": []}}']
 MALFORMED_BINARY = [b"", b"\x00", b"GIF89a", b"\x89PNG\r\n\x1a\n", bytes(range(256)) * 40,
                     b"\xff\xd8\xff" + bytes(5000)]
 
@@ -114,6 +117,7 @@ def test_malformed_websocket_messages(server, http):
         answer = reply(ws)
         assert answer["type"] == "reading" and answer["text"] == TEXT
     assert_serving(http)
+    assert not any("Traceback" in line for line in server.output), server.output[-20:]
 
 
 def test_oversized_frames(server, http):
@@ -171,6 +175,24 @@ def test_slow_uploads_and_idle_connections_do_not_starve_others(server, http):
     assert during - before < MAX_GROWTH_MB, (before, during)
     assert server.process.poll() is None
     time.sleep(0.5)  # the server lets go of the closed connections
+    assert_serving(http)
+
+
+def test_dns_rebinding_is_refused(server, http):
+    """A page on attacker.example whose name now resolves to 127.0.0.1 sends its own name."""
+    evil = {"Host": "attacker.example"}
+    assert http.get("api/health", headers=evil).status_code == 400
+    assert read_upload(http, encode(page(), ".png")).status_code == 200
+    assert http.post("api/read", headers=evil,
+                     files={"file": ("p.png", encode(page(), ".png"))}).status_code == 400
+    with raw_connection(server) as sock:  # the WebSocket handshake, by hand: refused
+        sock.sendall(b"GET /ws HTTP/1.1\r\nHost: attacker.example\r\nUpgrade: websocket\r\n"
+                     b"Connection: Upgrade\r\nSec-WebSocket-Version: 13\r\n"
+                     b"Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n")
+        assert sock.recv(100).split(b" ")[1] == b"403"
+    page_headers = http.get("").headers
+    assert page_headers["x-frame-options"] == "DENY"
+    assert "frame-ancestors 'none'" in page_headers["content-security-policy"]
     assert_serving(http)
 
 

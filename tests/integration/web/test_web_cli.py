@@ -63,6 +63,14 @@ def test_bad_options_are_one_line(args, message):
     assert len(result.stderr.strip().splitlines()) == 1
 
 
+def test_a_model_failing_on_batches_is_one_line_at_start(tmp_path):
+    models = pytest.importorskip("tests.integration.cli.test_reliability_models")
+    path = models.make_onnx(tmp_path / "single.onnx", reshape_to=(1, 784))
+    result = serve("--model", str(path), "--port", "0")
+    assert result.returncode == 1 and "(a batch of 2 digits)" in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1, result.stderr
+
+
 def test_missing_web_extra_says_what_to_install(monkeypatch, capsys):
     monkeypatch.setitem(sys.modules, "fastapi", None)  # import fastapi now raises ImportError
     assert cli.main(["serve", "--model", MODEL]) == 1

@@ -13,8 +13,10 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import contextlib
 import functools
 import math
+import os
 import threading
 import time
 from collections.abc import Callable
@@ -62,7 +64,8 @@ def check_batches(model: str) -> None:
     classifier = get_classifier(model)
     for n in STARTUP_BATCHES:
         try:
-            probs = classifier.predict_proba(np.zeros((n, 28, 28), np.uint8))
+            with _native_stderr_silenced():  # onnxruntime prints its failure in colour too
+                probs = classifier.predict_proba(np.zeros((n, 28, 28), np.uint8))
         except ModelError as e:
             raise ModelError(f"{e} (a batch of {n} digits)") from None
         if probs.shape != (n, 10):  # pragma: no cover - the classifier checks it too
@@ -113,6 +116,24 @@ class Settings:
     def recognizer(self, models: dict[str, str]) -> Recognizer:
         return Recognizer(model=models[self.model], mode=self.mode, threshold=self.threshold,
                           min_confidence=self.min_confidence)
+
+
+@contextlib.contextmanager
+def _native_stderr_silenced():
+    """File descriptor 2 to /dev/null for a moment (start-up only: it is process-wide)."""
+    try:
+        saved = os.dup(2)
+    except OSError:
+        yield
+        return
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, 2)
+    try:
+        yield
+    finally:
+        os.dup2(saved, 2)
+        os.close(saved)
+        os.close(devnull)
 
 
 def png_data_url(image: np.ndarray) -> str:
