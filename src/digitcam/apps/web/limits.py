@@ -61,7 +61,8 @@ class BodyLimit:
 
 LOOPBACK_HOSTS = ("localhost", "127.0.0.1", "[::1]")
 TEST_CLIENT_HOST = "testserver"  # Starlette's TestClient: create_app's default allows it too
-PAGE_CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data: blob:; "
+PAGE_CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; "
+            "style-src-attr 'unsafe-inline'; img-src 'self' data: blob:; "  # the meters' widths
             "media-src 'self' blob: mediastream:; connect-src 'self' {ws}; object-src 'none'; "
             "base-uri 'none'; form-action 'self'; frame-ancestors 'none'")
 
