@@ -15,6 +15,7 @@ import pytest
 pytest.importorskip("fastapi")
 uvicorn = pytest.importorskip("uvicorn")
 httpx = pytest.importorskip("httpx")
+ws_client = pytest.importorskip("websockets.sync.client")
 
 from digitcam.apps.web.connections import guarded_protocol  # noqa: E402
 from digitcam.apps.web.spawn import spawn_server  # noqa: E402
@@ -22,6 +23,7 @@ from tests.badfiles import MODEL  # noqa: E402
 
 TIMEOUT_S = 10
 SLOW = 300      # connections that send half a request line and stall
+IDLE_WS = 150   # WebSockets that open and say nothing: more than half the connections
 FD_LIMIT = 256  # the server's `ulimit -n`
 
 
@@ -95,19 +97,34 @@ def test_new_clients_are_served_when_connections_run_out(small_server):
         assert closed_by_server(stalled[0], 2)  # the oldest made room
 
 
+def assert_health_answers(server) -> None:
+    started = time.monotonic()
+    for _ in range(3):
+        health = httpx.get(server.url + "api/health", timeout=TIMEOUT_S)
+        assert health.status_code == 200 and health.json()["status"] == "ok"
+    assert time.monotonic() - started < 5
+
+
 def test_health_answers_with_300_slow_connections_under_ulimit_256():
-    with spawn_server(["--model", MODEL], fd_limit=FD_LIMIT) as server, \
-            contextlib.ExitStack() as stack:
-        host, port = server.url.split("//")[1].rstrip("/").split(":")
-        for _ in range(SLOW):
-            sock = stack.enter_context(socket.create_connection((host, int(port)), TIMEOUT_S))
-            sock.sendall(b"GET /api/health HT")
-        time.sleep(0.5)
-        started = time.monotonic()
-        for _ in range(3):
-            health = httpx.get(server.url + "api/health", timeout=TIMEOUT_S)
-            assert health.status_code == 200 and health.json()["status"] == "ok"
-        assert time.monotonic() - started < 5
+    with spawn_server(["--model", MODEL], fd_limit=FD_LIMIT) as server:
+        with contextlib.ExitStack() as stack:
+            host, port = server.url.split("//")[1].rstrip("/").split(":")
+            for _ in range(SLOW):
+                sock = stack.enter_context(socket.create_connection((host, int(port)),
+                                                                    TIMEOUT_S))
+                sock.sendall(b"GET /api/health HT")
+            time.sleep(0.5)
+            assert_health_answers(server)
+        with contextlib.ExitStack() as stack:
+            refused = 0
+            for _ in range(IDLE_WS):
+                try:
+                    stack.enter_context(ws_client.connect(server.ws_url, open_timeout=TIMEOUT_S))
+                except ws_client.InvalidStatus as e:
+                    assert e.response.status_code == 503
+                    refused += 1
+            assert refused > 0
+            assert_health_answers(server)
         output = list(server.output)
     assert not any("Traceback" in line or "Too many open files" in line for line in output), output
     assert len(output) < 20, output[:20]

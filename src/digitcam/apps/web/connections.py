@@ -50,6 +50,15 @@ class GuardedH11Protocol(H11Protocol):
         if len(self.connections) > self.limit and not self._evict_oldest_waiting():
             self._close()  # everyone is busy: this one waits its turn elsewhere
 
+    def handle_websocket_upgrade(self, event) -> None:
+        sockets = sum(not isinstance(c, GuardedH11Protocol) for c in self.connections)
+        if sockets >= self.limit // 2:
+            self.transport.write(b"HTTP/1.1 503 Service Unavailable\r\nRetry-After: 5\r\n"
+                                 b"Content-Length: 0\r\nConnection: close\r\n\r\n")
+            self._close()
+            return
+        super().handle_websocket_upgrade(event)
+
     def waiting(self) -> bool:
         """No request is being answered: before the first head, or between requests."""
         return self.cycle is None or self.cycle.response_complete
