@@ -11,18 +11,17 @@ import argparse
 import sys
 
 from .commands import command
-from .options import add_model_options, at_least
-
-TRAIN_EXTRA = "pip install 'digitcam[train]'"
+from .options import at_least
 
 
 @command("train", "train a model on MNIST and export it to ONNX (needs the train extra)")
 def _train_args(p: argparse.ArgumentParser) -> None:
+    from ..assets.registry import DEFAULT_MODEL
     from ..training.models import RECIPES
 
-    p.add_argument("--model", choices=tuple(RECIPES), default="cnn",
-                   help="mlp: the paper's 784-512-10; cnn: compact convnet (default); "
-                        "deep: more filters and batch norm")
+    p.add_argument("--model", choices=tuple(RECIPES), default=DEFAULT_MODEL,
+                   help="mlp: the paper's 784-512-10; cnn: compact convnet; deep: more "
+                        f"filters and batch norm (default: {DEFAULT_MODEL}, as shipped)")
     p.add_argument("--epochs", type=at_least(1), default=None,
                    help="at most this many epochs (default: the recipe's; mlp 10)")
     p.add_argument("--data-dir", default=None, help="folder of the MNIST .gz files "
@@ -47,10 +46,11 @@ def _train_args(p: argparse.ArgumentParser) -> None:
 
 
 def _train(args: argparse.Namespace) -> int:
-    try:
-        from ..training.train import train_mnist_model
-    except ImportError as e:
-        raise SystemExit(f"digitcam: training needs the train extra: {TRAIN_EXTRA} ({e})") from None
+    from ..training.keras_env import import_keras
+
+    import_keras("training")  # one line without the train extra, before anything runs
+    from ..training.train import train_mnist_model
+
     stop_at = args.stop_at
     if stop_at not in ("recipe", None):
         stop_at = None if str(stop_at).lower() == "none" else float(stop_at)
@@ -73,7 +73,11 @@ def _finetune_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--out", default=None,
                    help="output stem: writes OUT.onnx, OUT.json, OUT.keras "
                         "(default runs/MODEL-finetuned)")
-    add_model_options(p)
+    shipped = ", ".join(F.finetunable_models()) or "none"
+    p.add_argument("--model", default=None, metavar="NAME|PATH",
+                   help=f"the model to start from: a shipped one with Keras weights ({shipped}; "
+                        "default: the shipped default), or a .keras file (or an .onnx with "
+                        "its .keras beside it) that `digitcam train` wrote")
     p.add_argument("--epochs", type=int, default=F.EPOCHS, help=f"default {F.EPOCHS}")
     p.add_argument("--holdout", type=float, default=F.HOLDOUT,
                    help=f"share of each digit's samples held out to measure (default {F.HOLDOUT})")
@@ -89,8 +93,9 @@ def _finetune(args: argparse.Namespace) -> int:
         raise ValueError(f"--holdout must be in [0, 1), got {args.holdout}")
     if args.epochs < 1:
         raise ValueError(f"--epochs must be at least 1, got {args.epochs}")
-    from ..training.finetune import FEW_SAMPLES, finetune_model, pct
+    from ..training.finetune import FEW_SAMPLES, finetune_model, keras_weights, pct
 
+    keras_weights(args.model)  # a model that cannot be fine-tuned: one line, before any work
     r = finetune_model(args.dataset, args.model, args.out, args.epochs, args.data_dir,
                        args.seed, args.holdout, args.mnist_mix,
                        verbose=2 if not sys.stdout.isatty() else 1)

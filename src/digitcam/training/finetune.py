@@ -98,9 +98,16 @@ def split_holdout(labels: np.ndarray, fraction: float, seed: int):
     return np.array(sorted(train), int), np.array(sorted(held), int)
 
 
+def finetunable_models() -> list[str]:
+    """The shipped models that ship their Keras weights, so `finetune --model NAME` works."""
+    from ..assets.registry import available_models
+
+    return [n for n, p in available_models().items() if p.with_suffix(".keras").is_file()]
+
+
 def keras_weights(model: str | os.PathLike | None) -> tuple[Path, Path]:
     """(.onnx, .keras) of a shipped model name or a path to either file."""
-    from ..assets.registry import ModelError, resolve_model
+    from ..assets.registry import ModelError, available_models, resolve_model
 
     if model is not None and str(model).endswith(".keras"):
         keras_path = Path(model)
@@ -108,22 +115,16 @@ def keras_weights(model: str | os.PathLike | None) -> tuple[Path, Path]:
     else:
         onnx_path = resolve_model(model)
         keras_path = onnx_path.with_suffix(".keras")
-    if not keras_path.is_file():
-        raise ModelError(f"{keras_path}: not found; fine-tuning starts from the Keras weights "
-                         "beside the .onnx (digitcam train writes them)")
-    return onnx_path, keras_path
-
-
-def _import_keras():
-    from .train import quiet_tensorflow
-
-    quiet_tensorflow()
-    try:
-        import keras
-    except ImportError as e:
-        raise SystemExit(f"digitcam: fine-tuning needs the train extra: "
-                         f"pip install 'digitcam[train]' ({e})") from None
-    return keras
+    if keras_path.is_file():
+        return onnx_path, keras_path
+    name = str(model) if model is not None else onnx_path.stem
+    if name in available_models():
+        raise ModelError(
+            f"the shipped {name} has no Keras weights to fine-tune (shipped with them: "
+            f"{', '.join(finetunable_models()) or 'none'}); train your own first: "
+            f"digitcam train --model {name} --out runs/{name}, then --model runs/{name}.keras")
+    raise ModelError(f"{keras_path}: not found; fine-tuning starts from the Keras weights "
+                     "beside the .onnx (digitcam train writes them)")
 
 
 def _card(onnx_path: Path) -> dict:
@@ -151,7 +152,9 @@ def finetune_model(dataset: str | os.PathLike, model: str | os.PathLike | None =
     report (the "finetune" part of the new card)."""
     samples = load_user_samples(dataset)
     base_onnx, base_keras = keras_weights(model)
-    keras = _import_keras()
+    from .keras_env import import_keras
+
+    keras = import_keras("fine-tuning")
     from ..data.mnist import load_mnist_data
     from ..io.files import atomic_write_text
     from .batches import mixed_batches, to_input

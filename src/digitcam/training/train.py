@@ -24,16 +24,11 @@ from ..data.mnist import load_mnist_data
 from ..io.files import atomic_path, atomic_write_text
 from .batches import crop_pool, mixed_batches, to_input
 from .export import model_card, onnx_accuracy, output_stem, write_outputs
+from .keras_env import import_keras
 from .models import RECIPES, Recipe, build_model
 
 VAL_SIZE = 6000
 DEFAULT_CROP_SHARE = 0.15  # with crops=True for a recipe that has none
-
-
-def quiet_tensorflow() -> None:
-    os.environ.setdefault("KERAS_BACKEND", "tensorflow")
-    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
-    os.environ.setdefault("TF_ENABLE_ONEDNN_OPTS", "1")
 
 
 def split_train_val(x: np.ndarray, y: np.ndarray, seed: int, val_size: int = VAL_SIZE):
@@ -211,8 +206,7 @@ def train_mnist_model(
     training digits into the batches (default: the recipe's). `callbacks`: extra Keras
     callbacks, run after the built-in ones. Returns the trained Keras model.
     """
-    quiet_tensorflow()
-    import keras
+    keras = import_keras()
 
     recipe = RECIPES.get(model)
     if recipe is None:
