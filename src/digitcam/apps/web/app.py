@@ -3,7 +3,7 @@
     from digitcam.apps.web.app import create_app
     app = create_app(model="mlp")          # then: uvicorn.run(app, host="127.0.0.1")
 
-    GET  /               the page (webcam and draw modes)     GET /docs   OpenAPI
+    GET  /               the page (webcam and draw modes)     GET /docs   OpenAPI (offline)
     POST /api/read       image upload -> the schema of `digitcam predict --json`
     POST /api/classify   28x28 pixels -> 10 probabilities
     GET  /api/models     the models a client may pick         GET /api/health
@@ -46,6 +46,7 @@ from ...assets.registry import ModelError, load_card, resolve_model
 from ...io.images import ImageError
 from ...reader import DEFAULT_MIN_CONFIDENCE
 from . import DEFAULT_MAX_UPLOAD_MB, DEFAULT_THREADS
+from .docs import add_docs
 from .limits import LOOPBACK_HOSTS, TEST_CLIENT_HOST, BodyLimit, HostAllowList, SecurityHeaders
 from .reading import (
     Busy,
@@ -253,6 +254,7 @@ def create_app(model: str | None = None, mode: str = "multi", threshold: int | N
         pool.shutdown()
 
     app = FastAPI(title="digitcam", version=__version__, lifespan=lifespan,
+                  docs_url=None, redoc_url=None,  # served from the package: add_docs
                   description="Read handwritten digits: the page at `/`, this API, and the "
                               "WebSocket `/ws` (message format in the README).")
     app.state.service = Service(default, models, pool, max_upload_bytes, list(allow_origins or []))
@@ -265,4 +267,5 @@ def create_app(model: str | None = None, mode: str = "multi", threshold: int | N
     app.add_middleware(HostAllowList, allowed=list(hosts))
     app.include_router(router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
+    add_docs(app)
     return app

@@ -1,5 +1,9 @@
-// digitcam page: webcam and draw modes, both reading through the /ws socket.
-// Message format: README, section "Browser app". One frame is in flight per socket at a time.
+// digitcam page: webcam and draw modes, both reading through the /ws socket, and photo mode
+// (photo.js, through POST api/read). Message format: README, section "Browser app". One
+// frame is in flight per socket at a time.
+
+import { drawBoxes } from "./boxes.js";
+import { setupPhoto } from "./photo.js";
 
 const FRAME_INTERVAL_MS = 100;  // webcam: at most 10 frames per second
 const SEND_MAX_WIDTH = 640;     // webcam frames are scaled down to at most this width
@@ -7,7 +11,7 @@ const JPEG_QUALITY = 0.8;
 const DRAW_INTERVAL_MS = 60;    // draw: at most this often while the pen moves
 const RECONNECT_MS = 1000;
 const INK_WIDTH = 0.075;        // pen width, as a fraction of the pad's height
-const BOX_COLOUR = "#3ddc84";
+const SMALL_INK = 0.3;           // draw: ink less tall than this share of the pad is small
 
 const $ = (id) => document.getElementById(id);
 const status = (text) => { $("status").textContent = text || ""; };
@@ -74,19 +78,6 @@ function sizeCanvasToElement(canvas, element) {
   const ratio = window.devicePixelRatio || 1;
   canvas.width = Math.round(element.clientWidth * ratio);
   canvas.height = Math.round(element.clientHeight * ratio);
-}
-
-function drawBoxes(ctx, reading, scale, labels) {
-  ctx.lineWidth = Math.max(2, 2 * scale);
-  ctx.strokeStyle = BOX_COLOUR;
-  ctx.fillStyle = BOX_COLOUR;
-  ctx.font = `bold ${Math.round(Math.max(14, 18 * scale))}px system-ui, sans-serif`;
-  ctx.textBaseline = "bottom";
-  for (const d of reading.digits) {
-    const [x, y, w, h] = d.box.map((v) => v * scale);
-    ctx.strokeRect(x, y, w, h);
-    if (labels) ctx.fillText(`${d.digit} ${Math.round(d.confidence * 100)}%`, x, Math.max(y - 2, 16));
-  }
 }
 
 function showLatency(element, reading, latencyMs) {
@@ -161,13 +152,14 @@ function onCamReading(reading, latencyMs) {
   if (!cam.stream) return;
   const scale = overlay.width / reading.width;
   drawBoxes(ctx, reading, scale, true);
+  ctx.fillStyle = "#3ddc84";
   const banner = `${reading.text || "-"}   ${Math.round(latencyMs)} ms`;
   const size = Math.round(Math.max(18, overlay.height / 12));
   ctx.font = `bold ${size}px system-ui, sans-serif`;
   ctx.textBaseline = "top";
   ctx.fillStyle = "rgba(0, 0, 0, 0.6)";
   ctx.fillRect(0, 0, ctx.measureText(banner).width + size, size * 1.5);
-  ctx.fillStyle = BOX_COLOUR;
+  ctx.fillStyle = "#3ddc84";
   ctx.fillText(banner, size / 2, size / 4);
 }
 
@@ -298,6 +290,20 @@ function onDrawReading(reading, latencyMs) {
   if (latencyMs !== null && pad.strokes.length) showLatency($("draw-latency"), reading, latencyMs);
   drawBoxes(ctx, reading, boxes.width / $("pad").width, false);
   $("draw-digits").replaceChildren(...reading.digits.map(digitCard));
+  $("draw-hint").textContent = latencyMs !== null && pad.strokes.length && !reading.digits.length
+    ? whyNothing() : "";
+}
+
+// Why a drawing read nothing: most often a digit so small that the pen fills it in.
+function whyNothing() {
+  const ys = pad.strokes.flat().map((p) => p[1]);
+  const inkHeight = Math.max(...ys) - Math.min(...ys) + $("pad").height * INK_WIDTH;
+  if (inkHeight < SMALL_INK * $("pad").height) {
+    return "Nothing read: the digit is too small for the pen, its strokes merge into a " +
+      "blob. Write it taller, about half the height of the pad.";
+  }
+  return "Nothing read: no digit-like shape found. Write each digit on its own, side by " +
+    "side, without touching the next one.";
 }
 
 function setupDraw() {
@@ -326,8 +332,8 @@ function setupDraw() {
 // ---- Page --------------------------------------------------------------------------------
 
 function showMode() {
-  const mode = location.hash === "#draw" ? "draw" : "webcam";
-  for (const name of ["webcam", "draw"]) {
+  const mode = { "#draw": "draw", "#photo": "photo" }[location.hash] || "webcam";
+  for (const name of ["webcam", "draw", "photo"]) {
     $(name).hidden = name !== mode;
     $(`tab-${name}`).setAttribute("aria-selected", String(name === mode));
   }
@@ -353,6 +359,7 @@ async function setupModels() {
 
 setupWebcam();
 setupDraw();
+setupPhoto(() => $("model").value, status);
 setupModels();
 showMode();
 window.addEventListener("hashchange", showMode);
