@@ -72,8 +72,9 @@ def test_mnist_accuracy_agrees_with_the_model_card_and_an_independent_count(mnis
 def test_every_figure_is_a_valid_png(mnist_report):
     _, out, metrics = mnist_report
     figures = metrics["figures"]
-    assert {"robustness", "robustness_examples", "mlp/roc", "mlp-2/mistakes"} <= set(figures)
-    assert len(figures) == 2 * 7 + 2
+    assert {"robustness", "robustness_examples", "coverage", "mlp/roc",
+            "mlp-2/mistakes"} <= set(figures)
+    assert len(figures) == 2 * 7 + 3  # per model, robustness (2), coverage (models overlaid)
     assert sorted(p.name for p in out.glob("*.png")) == sorted(figures.values())
     for name in figures.values():
         assert_valid_png(out / name)
@@ -82,7 +83,7 @@ def test_every_figure_is_a_valid_png(mnist_report):
 def test_report_has_every_section_and_embeds_its_figures(mnist_report):
     _, out, metrics = mnist_report
     html = (out / "report.html").read_text()
-    assert expected_sections(["mlp", "mlp-2"]) | {"robustness"} <= section_ids(html)
+    assert expected_sections(["mlp", "mlp-2"]) | {"robustness", "coverage"} <= section_ids(html)
     assert html.count('src="data:image/png;base64,') == len(metrics["figures"])
     assert not re.search(r'(src|href)="(https?:|//|[^"#d][^"]*\.png)', html)  # offline
     assert "Models side by side" in html and "Mean corruption accuracy" in html

@@ -22,13 +22,15 @@ from sklearn.metrics import ConfusionMatrixDisplay  # noqa: E402
 
 from ...io.files import atomic_path  # noqa: E402
 from . import metrics as M  # noqa: E402
-from . import robustness as R  # noqa: E402
-from .robustness import CORRUPTIONS, SEVERITIES  # noqa: E402
+from .figures_robustness import (  # noqa: E402, F401 (the report's figures, all here)
+    robustness_examples_figure,
+    robustness_figure,
+    tile,
+)
 
 DPI = 110
 DIGIT_COLOURS = [matplotlib.colormaps["tab10"](k) for k in range(10)]
 CONFIDENCE = "confidence (probability of the predicted digit)"
-PATH_STYLES = {"digits": ("-", "o", "28x28 input"), "frames": ("--", "s", "camera frame")}
 
 
 def save(fig: Figure, path: str | os.PathLike) -> Path:
@@ -53,7 +55,7 @@ def _label(ax, title: str, xlabel: str, ylabel: str, legend: str | None = None,
         ax.legend(loc=legend, fontsize=fontsize)
 
 
-def confusion_figure(p: M.Predictions, model: str) -> Figure:
+def confusion_figure(p: M.Predictions, model: str, scale: dict | None = None) -> Figure:
     counts, normalised, columns = M.confusion(p)
     none = len(columns) > 10  # a "none" column: files where nothing was read
     fig = Figure(figsize=(15 + none, 6.6))
@@ -80,23 +82,53 @@ def _soften_zeros(disp: ConfusionMatrixDisplay, matrix: np.ndarray) -> None:
             text.set_text("")
 
 
-def per_class_accuracy_figure(p: M.Predictions, model: str) -> Figure:
-    pc = M.per_class(p)
-    acc = pc["accuracy"] * 100
-    fig, ax = _axes((9, 5))
-    bars = ax.bar([str(k) for k in M.CLASSES], acc, color=DIGIT_COLOURS)
-    ax.bar_label(bars, labels=[f"{a:.1f}" for a in acc], padding=2, fontsize=9)
+def per_class_accuracy_figure(p: M.Predictions, model: str, scale: dict | None = None) -> Figure:
+    """Errors per digit as bars from 0 (accuracy as their labels); `scale` (shared_scales)
+    gives every model of a comparison the same y-range."""
+    acc = M.per_class(p)["accuracy"] * 100
+    err = 100 - acc
     overall = p.correct.mean() * 100
-    ax.axhline(overall, color="black", linestyle="--", linewidth=1,
-               label=f"overall accuracy {overall:.2f}%")
-    low = max(0.0, min(acc.min(), overall) - 5)
-    ax.set_ylim(np.floor(low), 100.5)
-    _label(ax, f"{model}: accuracy per digit", "true digit",
-           "accuracy (% of that digit read correctly)", "lower right")
+    fig, ax = _axes((9, 5))
+    bars = ax.bar([str(k) for k in M.CLASSES], err, color="tab:blue", label="error rate")
+    ax.bar_label(bars, labels=[f"{a:.1f}%" for a in acc], padding=2, fontsize=9)
+    ax.axhline(100 - overall, color="black", linestyle="--", linewidth=1,
+               label=f"overall: {overall:.2f}% right, {100 - overall:.2f}% wrong")
+    top = (scale or {}).get("error_top", _error_top(p))
+    ax.set_ylim(0, top)
+    ax.margins(x=0.02)
+    _label(ax, f"{model}: errors per digit ({len(p.y_true):,} samples; labels: accuracy)",
+           "true digit", "error rate (% of that digit read wrong)", "best")
+    ax.title.set_y(1.02)
     return fig
 
 
-def roc_figure(p: M.Predictions, model: str) -> Figure:
+def _error_top(p: M.Predictions) -> float:
+    """The top of the per-digit error axis: the largest error rate plus room for labels."""
+    err = 100 - M.per_class(p)["accuracy"] * 100
+    worst = max(float(np.nanmax(err)) if len(err) else 0.0, 100 - p.correct.mean() * 100)
+    return max(worst, 0.5) * 1.3
+
+
+def shared_scales(preds: dict[str, M.Predictions]) -> dict:
+    """One y-range per kind of figure for every model of a comparison (so that bars and
+    curves can be compared by eye): the per-digit errors' top, the ROC and PR axes' start."""
+    return {"error_top": max(_error_top(p) for p in preds.values()),
+            "roc_lo": min(_roc_lo(p, M.roc_curves(p)) for p in preds.values()),
+            "pr_lo": min(_zoom(M.pr_curves(p)["curves"].values()) for p in preds.values())}
+
+
+def _roc_left(p: M.Predictions) -> float:
+    return 1e-4 if len(p.y_true) > 1000 else 1e-3
+
+
+def _roc_lo(p: M.Predictions, roc: dict) -> float:
+    left = _roc_left(p)
+    lows = [tpr[min(np.searchsorted(fpr, left), len(tpr) - 1)]  # lowest point in view
+            for fpr, tpr in roc["curves"].values()]
+    return _start(min(lows)) if lows else 0.0
+
+
+def roc_figure(p: M.Predictions, model: str, scale: dict | None = None) -> Figure:
     roc = M.roc_curves(p)
     fig, ax = _axes((8.5, 6.5))
     for k, (fpr, tpr) in roc["curves"].items():
@@ -107,10 +139,8 @@ def roc_figure(p: M.Predictions, model: str) -> Figure:
                 label=f"micro average (AUC {roc['micro_auc']:.6f})")
         ax.plot(np.maximum(roc["macro"][0], 1e-5), roc["macro"][1], ":", color="grey",
                 linewidth=2.5, label=f"macro average (AUC {roc['macro_auc']:.6f})")
-    left = 1e-4 if len(p.y_true) > 1000 else 1e-3
-    lows = [tpr[min(np.searchsorted(fpr, left), len(tpr) - 1)]  # lowest point in view
-            for fpr, tpr in roc["curves"].values()]
-    lo = _start(min(lows)) if lows else 0.0
+    left = _roc_left(p)
+    lo = (scale or {}).get("roc_lo", _roc_lo(p, roc))
     ax.set_xscale("log")
     ax.set_xlim(left, 1.0)
     ax.set_ylim(lo, 1 + 0.02 * (1 - lo))
@@ -120,7 +150,7 @@ def roc_figure(p: M.Predictions, model: str) -> Figure:
     return fig
 
 
-def pr_figure(p: M.Predictions, model: str) -> Figure:
+def pr_figure(p: M.Predictions, model: str, scale: dict | None = None) -> Figure:
     pr = M.pr_curves(p)
     fig, ax = _axes((8.5, 6.5))
     for k, (recall, precision) in pr["curves"].items():
@@ -128,7 +158,9 @@ def pr_figure(p: M.Predictions, model: str) -> Figure:
                 label=f"digit {k} (AP {pr['ap'][k]:.4f})")
     if pr["micro_ap"] is not None:
         ax.plot(*pr["micro"], "k--", linewidth=2, label=f"micro average (AP {pr['micro_ap']:.4f})")
-    lo = _zoom(pr["curves"].values())
+        ax.plot(*pr["macro"], ":", color="grey", linewidth=2.5,
+                label=f"macro average (AP {pr['macro_ap']:.4f})")
+    lo = (scale or {}).get("pr_lo", _zoom(pr["curves"].values()))
     top = 1 + 0.02 * (1 - lo)
     ax.set_xlim(lo, top)
     ax.set_ylim(lo, top)
@@ -153,7 +185,7 @@ def _zoom(curves, recall_up_to: float = 0.98) -> float:
     return _start(min(lows)) if lows else 0.0
 
 
-def confidence_figure(p: M.Predictions, model: str) -> Figure:
+def confidence_figure(p: M.Predictions, model: str, scale: dict | None = None) -> Figure:
     conf, correct, read = p.confidence, p.correct, p.read
     fig, ax = _axes((9, 5))
     wrong = read & ~correct
@@ -167,7 +199,7 @@ def confidence_figure(p: M.Predictions, model: str) -> Figure:
     return fig
 
 
-def reliability_figure(p: M.Predictions, model: str) -> Figure:
+def reliability_figure(p: M.Predictions, model: str, scale: dict | None = None) -> Figure:
     cal = M.calibration(p)
     edges, count = cal["edges"], cal["count"]
     width = np.diff(edges)
@@ -184,7 +216,9 @@ def reliability_figure(p: M.Predictions, model: str) -> Figure:
     ax.set_xlim(0, 1)
     ax.set_ylim(0, 1)
     ax.set_ylabel("accuracy")
-    ax.set_title(f"{model}: reliability diagram (ECE {cal['ece'] * 100:.2f}%)")
+    ax.set_title(f"{model}: reliability diagram (ECE {cal['ece'] * 100:.2f}%)"
+                 + ("\n" + ece_caveat(len(p.y_true)) if ece_caveat(len(p.y_true)) else ""),
+                 fontsize=11 if ece_caveat(len(p.y_true)) else None)
     ax.legend(loc="upper left")
     axn.bar(edges[:-1][used], count[used], width=width[used], align="edge", color="grey",
             edgecolor="black")
@@ -194,24 +228,62 @@ def reliability_figure(p: M.Predictions, model: str) -> Figure:
     return fig
 
 
-def mistakes_figure(p: M.Predictions, model: str, columns: int = 6) -> Figure:
+def ece_caveat(samples: int) -> str:
+    """A warning for an ECE measured on few samples ('' from ECE_RELIABLE on)."""
+    if samples >= M.ECE_RELIABLE:
+        return ""
+    return (f"only {samples:,} samples: ECE is a rough, upward-biased estimate "
+            f"(reliable from about {M.ECE_RELIABLE:,})")
+
+
+def mistakes_figure(p: M.Predictions, model: str, scale: dict | None = None,
+                    columns: int = 6) -> Figure:
+    """The most confident mistakes: the 28x28 input; for a file of the user's own dataset,
+    the original photo beside it (what was photographed, then what the model saw)."""
     idx = M.confident_mistakes(p)
+    photos = [_photo(p.ids[i]) for i in idx]
+    with_photos = any(ph is not None for ph in photos)
+    columns = 4 if with_photos else columns
     rows = max(1, int(np.ceil(len(idx) / columns)))
-    fig = Figure(figsize=(columns * 1.7, rows * 2.0 + 0.6))
+    fig = Figure(figsize=(columns * (3.0 if with_photos else 1.7), rows * 2.0 + 0.6))
     axes = fig.subplots(rows, columns, squeeze=False)
     for ax in axes.ravel():
         ax.axis("off")
-    for ax, i in zip(axes.ravel(), idx):
-        ax.imshow(p.images[i], cmap="gray", vmin=0, vmax=255)
+    for ax, i, photo in zip(axes.ravel(), idx, photos):
+        ax.imshow(_beside(photo, p.images[i]) if with_photos else p.images[i], cmap="gray",
+                  vmin=0, vmax=255)
         read = p.y_pred[i] != M.NONE
         pred, conf = (str(p.y_pred[i]), f"{p.confidence[i]:.1%}") if read else ("none", "no digit")
         ax.set_title(f"true {p.y_true[i]} -> {pred}\n{conf}  #{_short(p.ids[i])}", fontsize=9,
                      color="darkred")
     if not len(idx):
         axes[0, 0].text(0, 0.5, "no mistakes", fontsize=14)
+    what = ("photo, then the 28x28 input the model saw; " if with_photos else "")
     fig.suptitle(f"{model}: the {len(idx)} most confident mistakes "
-                 "(true -> predicted, confidence, sample)", fontsize=13)
+                 f"({what}true -> predicted, confidence, sample)", fontsize=13)
     return fig
+
+
+def _photo(sample_id: str) -> np.ndarray | None:
+    """The original picture of a dataset file, grey (None for an MNIST index or on failure)."""
+    path = Path(sample_id)
+    if not path.suffix or not path.is_file():
+        return None
+    from ...io.frames import to_gray
+    from ...io.images import read_image
+
+    try:
+        return to_gray(read_image(path))
+    except Exception:  # a mistake's picture is an illustration: never fail the report
+        return None
+
+
+def _beside(photo: np.ndarray | None, crop: np.ndarray, size: int = 84) -> np.ndarray:
+    """The photo (or a blank) and the crop side by side, one grey image."""
+    left = tile(photo, size, round(size * 1.4), 255) if photo is not None else \
+        np.full((size, round(size * 1.4)), 255, np.uint8)
+    gap = np.full((size, 6), 255, np.uint8)
+    return np.hstack([left, gap, tile(crop, size, size, 0)])
 
 
 def _short(sample_id: str, width: int = 16) -> str:
@@ -220,84 +292,3 @@ def _short(sample_id: str, width: int = 16) -> str:
     name = f"{path.parent.name}/{path.name}" if path.parent.name else path.name
     return name if len(name) <= width else "..." + name[-(width - 3):]
 
-
-def robustness_figure(results: dict[str, dict], sizes: str = "") -> Figure:
-    """One panel per corruption: accuracy against severity, each model and each path."""
-    cols = 4
-    rows = int(np.ceil((len(CORRUPTIONS) + 1) / cols))
-    fig = Figure(figsize=(cols * 4.0, rows * 3.1))
-    axes = fig.subplots(rows, cols, squeeze=False).ravel()
-    colours = matplotlib.colormaps["tab10"]
-    handles = []
-    for ax, c in zip(axes, CORRUPTIONS):
-        for mi, (model, res) in enumerate(results.items()):
-            for part, (style, marker, label) in PATH_STYLES.items():
-                if part not in res:
-                    continue
-                acc = [res[part]["clean"], *res[part]["corruptions"][c.name]]
-                (line,) = ax.plot(range(SEVERITIES + 1), np.array(acc) * 100, linestyle=style,
-                                  marker=marker, markersize=4,
-                                  color=colours(2 * mi + (part == "frames")),
-                                  label=f"{model}, {label}")
-                if c is CORRUPTIONS[0]:
-                    handles.append(line)
-        ax.set_title(c.title, fontsize=11)
-        ax.set_ylim(-2, 102)
-        ax.set_xticks(range(SEVERITIES + 1))
-        ax.set_xlabel("severity (0 = clean)", fontsize=9)
-        ax.set_ylabel("accuracy %", fontsize=9)
-        ax.grid(alpha=0.3)
-    for ax in axes[len(CORRUPTIONS):]:
-        ax.axis("off")
-    axes[len(CORRUPTIONS)].legend(handles=handles, loc="center", fontsize=10,
-                                  title="model, where the corruption is applied")
-    fig.suptitle("Accuracy against corruption severity" + (f"\n{sizes}" if sizes else ""),
-                 fontsize=14)
-    fig.tight_layout()
-    return fig
-
-
-def _tile(img: np.ndarray, height: int, width: int, fill: int) -> np.ndarray:
-    """Fit a grey image into height x width (aspect kept, centred), uint8."""
-    import cv2
-
-    img = np.asarray(img)
-    img = (img * 255).astype(np.uint8) if img.dtype.kind == "f" else img.astype(np.uint8)
-    scale = min(height / img.shape[0], width / img.shape[1])
-    h, w = max(1, round(img.shape[0] * scale)), max(1, round(img.shape[1] * scale))
-    interp = cv2.INTER_NEAREST if scale > 1 else cv2.INTER_AREA
-    small = cv2.resize(img, (w, h), interpolation=interp)
-    out = np.full((height, width), fill, np.uint8)
-    y, x = (height - h) // 2, (width - w) // 2
-    out[y : y + h, x : x + w] = small
-    return out
-
-
-def robustness_examples_figure(rows: list[tuple[str, list, list]]) -> Figure:
-    """Each corruption at severities 0-5: the 28x28 input, then the camera frame (one mosaic,
-    drawn as a single image: quick even with 14 x 12 pictures)."""
-    n, size, gap = SEVERITIES + 1, 84, 6
-    fh, fw = size, round(size * R.FRAME_SHAPE[1] / R.FRAME_SHAPE[0])
-    widths = [size] * n + [fw] * n
-    band = []
-    for _, digits, frames in rows:
-        tiles = [_tile(d, size, size, 0) for d in digits] + [_tile(f, fh, fw, 90) for f in frames]
-        line = []
-        for i, t in enumerate(tiles):
-            line += [t, np.full((size, gap * (3 if i == n - 1 else 1)), 255, np.uint8)]
-        band += [np.hstack(line), np.full((gap, sum(x.shape[1] for x in line)), 255, np.uint8)]
-    mosaic = np.vstack(band)
-    fig, ax = _axes((mosaic.shape[1] / 90 + 2.2, mosaic.shape[0] / 90 + 1.0))
-    ax.imshow(mosaic, cmap="gray", vmin=0, vmax=255, interpolation="nearest")
-    lefts = np.cumsum([0] + [w + gap * (3 if i == n - 1 else 1) for i, w in enumerate(widths)])
-    ax.set_xticks([lefts[i] + widths[i] / 2 for i in range(2 * n)],
-                  [f"input {s}" for s in range(n)] + [f"frame {s}" for s in range(n)])
-    ax.xaxis.tick_top()
-    ax.set_yticks([r * (size + gap) + size / 2 for r in range(len(rows))],
-                  [title for title, _, _ in rows])
-    ax.tick_params(length=0)
-    for spine in ax.spines.values():
-        spine.set_visible(False)
-    ax.set_title("The corruptions at severity 0 (clean) to 5: the 28x28 model input (left) and "
-                 "the camera frame read by the full pipeline (right)", fontsize=12, pad=28)
-    return fig

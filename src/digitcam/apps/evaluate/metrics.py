@@ -27,6 +27,7 @@ from sklearn.preprocessing import label_binarize
 CLASSES = tuple(range(10))
 NONE = -1                # predicted label of an item where nothing was read
 CALIBRATION_BINS = 15
+ECE_RELIABLE = 1000   # fewer samples: the report says the ECE is rough
 MISTAKES_SHOWN = 30
 
 
@@ -116,10 +117,34 @@ def pr_curves(p: Predictions) -> dict:
     out = {"curves": curves, "ap": ap, "micro_ap": None, "macro_ap": None}
     if curves:
         precision, recall, _ = precision_recall_curve(onehot.ravel(), p.probs.ravel())
-        out.update(micro=(recall, precision),
+        out.update(micro=(recall, precision), macro=macro_pr(curves),
                    micro_ap=average_precision_score(onehot.ravel(), p.probs.ravel()),
                    macro_ap=float(np.mean(list(ap.values()))))
     return out
+
+
+def macro_pr(curves: dict, points: int = 501) -> tuple[np.ndarray, np.ndarray]:
+    """The macro-average precision-recall curve: at each recall, the mean over digits of the
+    best precision reachable at that recall or above (the usual interpolation)."""
+    grid = np.linspace(0.0, 1.0, points)
+    rows = []
+    for recall, precision in curves.values():
+        order = np.argsort(recall)
+        r, best = recall[order], np.maximum.accumulate(precision[order][::-1])[::-1]
+        rows.append(best[np.minimum(np.searchsorted(r, grid), len(r) - 1)])
+    return grid, np.mean(rows, axis=0)
+
+
+def coverage_curve(p: Predictions) -> dict:
+    """Accuracy against coverage as --min-confidence rises: for each threshold t, the share
+    of samples read with confidence >= t (coverage) and the accuracy among those."""
+    thresholds = np.round(np.linspace(0.0, 0.99, 100), 2)
+    conf, correct = p.confidence, p.correct
+    kept = conf[None, :] >= thresholds[:, None]
+    n = kept.sum(axis=1)
+    right = (kept & correct[None, :]).sum(axis=1)
+    accuracy = np.where(n > 0, right / np.maximum(n, 1), np.nan)
+    return {"thresholds": thresholds, "coverage": n / max(len(conf), 1), "accuracy": accuracy}
 
 
 def calibration(p: Predictions, n_bins: int = CALIBRATION_BINS) -> dict:
@@ -186,6 +211,11 @@ def summarize(p: Predictions) -> dict:
              "predicted": None if p.y_pred[i] == NONE else int(p.y_pred[i]),
              "confidence": _r(conf[i], 4)} for i in confident_mistakes(p)],
     }
+    cov = coverage_curve(p)
+    out["coverage"] = [
+        {"min_confidence": float(t), "coverage": _r(c), "accuracy": _r(a) if a == a else None}
+        for t, c, a in zip(cov["thresholds"], cov["coverage"], cov["accuracy"])
+        if round(float(t) * 10, 6) == round(float(t) * 10)]  # 0.0, 0.1, ... 0.9
     if p.exact is not None:
         out["exact_read_accuracy"] = _r(np.mean(p.exact)) if len(p.exact) else None
     return out

@@ -3,9 +3,10 @@ to fetch), built from the same dictionary that is written to metrics.json.
 
     html = build_html(metrics, figures)   # figures: {"mlp/roc": Path("report/mlp_roc.png"), ...}
 
-Sections (their ids): summary, then per model <model>-confusion, -per-class-accuracy, -roc,
--precision-recall, -confidence, -per-class-metrics, -mistakes, -reliability; then robustness,
-unreadable (with --dataset DIR) and method.
+Sections (their ids): summary, coverage (accuracy against --min-confidence), then per model
+<model>-confusion, -per-class-accuracy, -roc, -precision-recall, -confidence,
+-per-class-metrics, -mistakes, -reliability; then robustness, unreadable (with --dataset DIR)
+and method.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ import base64
 from html import escape
 from pathlib import Path
 
+from .figures import ece_caveat
 from .robustness import CORRUPTIONS, PARTS, SEVERITIES
 
 MODEL_SECTIONS = (
@@ -80,10 +82,11 @@ def _summary_rows(folder: bool) -> list[tuple[str, callable]]:
         ("macro recall", lambda m: _pct(m["macro"]["recall"])),
         ("macro F1", lambda m: _pct(m["macro"]["f1"])),
         ("ROC AUC, micro / macro",
-         lambda m: f"{_num(m['roc_auc']['micro'])} / {_num(m['roc_auc']['macro'])}"),
+         lambda m: f"{_num(m['roc_auc']['micro'], 6)} / {_num(m['roc_auc']['macro'], 6)}"),
         ("average precision, micro / macro", lambda m: (
             f"{_num(m['average_precision']['micro'])} / {_num(m['average_precision']['macro'])}")),
-        ("expected calibration error", lambda m: _pct(m["calibration"]["ece"])),
+        ("expected calibration error", lambda m: _pct(m["calibration"]["ece"])
+         + (" (rough: few samples)" if ece_caveat(m["samples"]) else "")),
         ("mean confidence, correct / wrong", lambda m: (
             f"{_pct(m['confidence']['mean_correct'], 1)} / "
             f"{_pct(m['confidence']['mean_wrong'], 1)}")),
@@ -123,11 +126,11 @@ def _per_class_table(m: dict) -> str:
 
 
 def _auc_table(m: dict) -> str:
-    rows = [[k, _num(m["roc_auc"]["per_class"][k]), _num(m["average_precision"]["per_class"][k])]
-            for k in m["per_class"]]
-    rows.append(["micro average", _num(m["roc_auc"]["micro"]),
+    rows = [[k, _num(m["roc_auc"]["per_class"][k], 6),
+             _num(m["average_precision"]["per_class"][k])] for k in m["per_class"]]
+    rows.append(["micro average", _num(m["roc_auc"]["micro"], 6),
                  _num(m["average_precision"]["micro"])])
-    rows.append(["macro average", _num(m["roc_auc"]["macro"]),
+    rows.append(["macro average", _num(m["roc_auc"]["macro"], 6),
                  _num(m["average_precision"]["macro"])])
     return _table(["digit", "ROC AUC", "average precision"], rows)
 
@@ -144,9 +147,11 @@ def model_section(name: str, m: dict, figures: dict) -> str:
         elif sid == "roc":
             out.append(_auc_table(m))
         elif sid == "reliability":
+            caveat = ece_caveat(m["samples"])
             out.append(f"<p>Expected calibration error: <b>{_pct(m['calibration']['ece'])}</b> "
                        "(15 equal-width confidence bins; the share of samples in each bin times "
-                       "the gap between its accuracy and its mean confidence, summed).</p>")
+                       "the gap between its accuracy and its mean confidence, summed)."
+                       + (f" <b>Caveat</b>: {escape(caveat)}." if caveat else "") + "</p>")
     return "\n".join(out)
 
 
@@ -154,15 +159,14 @@ def _robustness_rows(metrics: dict) -> list[list[str]]:
     """Clean accuracy first, then each corruption: one row per model and per path."""
     rows, results = [], {n: m["robustness"] for n, m in metrics["models"].items()
                          if "robustness" in m}
-    for title, name in [("clean (severity 0)", None), *[(c.title, c.name) for c in CORRUPTIONS]]:
+    for c in CORRUPTIONS:
         for model, res in results.items():
             for part, label in PARTS:
                 if part not in res:
                     continue
-                acc = ([res[part]["clean"]] * SEVERITIES if name is None
-                       else res[part]["corruptions"][name])
-                rows.append([title, escape(model), label, *[_pct(a, 1) for a in acc],
-                             _pct(sum(acc) / len(acc), 1)])
+                acc = res[part]["corruptions"][c.name]
+                rows.append([c.title, escape(model), label, _pct(res[part]["clean"], 1),
+                             *[_pct(a, 1) for a in acc], _pct(sum(acc) / len(acc), 1)])
     return rows
 
 
@@ -178,8 +182,8 @@ def robustness_section(metrics: dict, figures: dict) -> str:
     levels = "".join(
         f"<li>{c.title}: {', '.join(c.level_text(lv) for lv in c.levels)} (in frames: "
         f"{c.stage} stage)</li>" for c in CORRUPTIONS)
-    head = ["corruption", "model", "applied to",
-            *[f"severity {s}" for s in range(1, SEVERITIES + 1)], "mean"]
+    head = ["corruption", "model", "applied to", "clean (severity 0)",
+            *[f"severity {s}" for s in range(1, SEVERITIES + 1)], "mean of 1-5"]
     return (
         '<h2 id="robustness">Robustness</h2>'
         f'<p class="headline">Mean corruption accuracy ({len(CORRUPTIONS)} corruptions x '
@@ -189,6 +193,27 @@ def robustness_section(metrics: dict, figures: dict) -> str:
         + _table(head, _robustness_rows(metrics))
         + _img(figures.get("robustness_examples"), "the corruptions, severities 0 to 5")
         + f"<p>Severity levels 1 to 5:</p><ul>{levels}</ul>")
+
+
+def coverage_section(metrics: dict, figures: dict) -> str:
+    """Accuracy against coverage over --min-confidence, every model in one figure."""
+    if "coverage" not in figures:
+        return ""
+    t = metrics.get("min_confidence", 0.5)
+    rows = []
+    for name, m in metrics["models"].items():
+        for point in m.get("coverage", []):
+            if point["min_confidence"] in (0.0, 0.3, 0.5, 0.7, 0.9):
+                rows.append([escape(name), f"{point['min_confidence']:g}",
+                             _pct(point["coverage"], 1), _pct(point["accuracy"])])
+    return ('<h2 id="coverage">Accuracy against coverage (--min-confidence)</h2>'
+            f"<p>Readings less confident than --min-confidence (here {t:g}) are left out: a "
+            "higher threshold keeps fewer readings (coverage) and gets more of those right. "
+            "The default, 0.5, keeps nearly every reading of a clean digit while dropping "
+            "most of the doubtful ones.</p>"
+            + _img(figures.get("coverage"), "accuracy against coverage")
+            + _table(["model", "--min-confidence", "coverage", "accuracy of those read"],
+                     rows))
 
 
 def unreadable_section(metrics: dict) -> str:
@@ -213,10 +238,11 @@ def method_section(metrics: dict) -> str:
 def build_html(metrics: dict, figures: dict[str, Path]) -> str:
     names = list(metrics["models"])
     nav = "".join(f'<a href="#{escape(n)}">{escape(n)}</a>' for n in names)
+    nav += '<a href="#coverage">coverage</a>' if "coverage" in figures else ""
     nav += '<a href="#robustness">robustness</a>' if metrics.get("robustness") else ""
     nav += '<a href="#unreadable">unreadable files</a>' if metrics["dataset"]["kind"] == "folder" \
         else ""
-    parts = [summary_section(metrics),
+    parts = [summary_section(metrics), coverage_section(metrics, figures),
              *[model_section(n, metrics["models"][n], figures) for n in names],
              robustness_section(metrics, figures), unreadable_section(metrics),
              method_section(metrics)]

@@ -22,11 +22,13 @@ import numpy as np
 from ... import __version__
 from ...io.files import atomic_write_text
 from ...io.machine import machine_description
+from ...reader import DEFAULT_MIN_CONFIDENCE
 from . import figures as F
 from . import progress_bar
 from . import robustness as R
 from .config import EvaluateConfig
 from .dataset import list_dataset, read_dataset
+from .figures_coverage import coverage_figure
 from .metrics import Predictions, summarize
 from .report import build_html
 
@@ -74,9 +76,12 @@ def _safe(name: str) -> str:
 
 def write_figures(out: Path, preds: dict[str, Predictions], robustness: dict | None,
                   rob: dict | None, digit: np.ndarray | None,
-                  progress: bool | None) -> dict[str, Path]:
-    jobs = [(f"{n}/{k}", f"{_safe(n)}_{k}.png", lambda fn=fn, n=n: fn(preds[n], n))
+                  progress: bool | None, min_confidence: float = DEFAULT_MIN_CONFIDENCE,
+                  ) -> dict[str, Path]:
+    scale = F.shared_scales(preds) if len(preds) > 1 else None  # one y-range per comparison
+    jobs = [(f"{n}/{k}", f"{_safe(n)}_{k}.png", lambda fn=fn, n=n: fn(preds[n], n, scale))
             for n in preds for k, fn in MODEL_FIGURES.items()]
+    jobs.append(("coverage", "coverage.png", lambda: coverage_figure(preds, min_confidence)))
     if robustness:
         sizes = (f"28x28 inputs: {rob['digits_per_level']:,} digits per level; camera frames: "
                  f"{rob['frames_per_level']:,} per level")
@@ -193,7 +198,11 @@ def evaluate(cfg: EvaluateConfig) -> int:
         "models": models, "robustness": rob, "unreadable": part["unreadable"],
         "method": _method(cfg, kind, samples, rob),
     }
-    figs = write_figures(out, preds, part["results"], rob, part["digit"], progress)
+    min_confidence = cfg.reading.min_confidence
+    metrics["min_confidence"] = DEFAULT_MIN_CONFIDENCE if min_confidence is None \
+        else min_confidence
+    figs = write_figures(out, preds, part["results"], rob, part["digit"], progress,
+                         metrics["min_confidence"])
     metrics["figures"] = {k: p.name for k, p in figs.items()}
     atomic_write_text(out / "metrics.json", json.dumps(metrics, indent=2) + "\n")
     atomic_write_text(out / "report.html", build_html(metrics, figs))
