@@ -23,3 +23,4 @@ def test_api_docs_use_no_cdn(page):
             got = client.get(asset)
             assert got.status_code == 200 and len(got.content) > 1000, asset
         assert "openapi.json" in html
+

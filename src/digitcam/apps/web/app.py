@@ -44,7 +44,7 @@ from pydantic import BaseModel, Field
 from ... import __version__
 from ...assets.registry import ModelError, load_card, resolve_model
 from ...io.images import ImageError
-from ...reader import DEFAULT_MIN_CONFIDENCE
+from ...reader import DEFAULT_MIN_CONFIDENCE, threshold_value
 from . import DEFAULT_MAX_UPLOAD_MB, DEFAULT_THREADS
 from .docs import add_docs
 from .limits import LOOPBACK_HOSTS, TEST_CLIENT_HOST, BodyLimit, HostAllowList, SecurityHeaders
@@ -181,10 +181,15 @@ async def read(
     file: Annotated[UploadFile, File(description="an image: PNG, JPEG, BMP, WebP, ...")],
     model: Annotated[str | None, Query(description="a name from /api/models")] = None,
     mode: Annotated[str | None, Query(description="multi or roi")] = None,
-    threshold: Annotated[int | None, Query(ge=0, le=255, description="absent: auto")] = None,
+    threshold: Annotated[str | None, Query(
+        description="0-255, or auto (the default), as the CLI's --threshold")] = None,
     min_confidence: Annotated[float | None, Query(ge=0, le=1)] = None,
     details: Annotated[bool, Query(description="add probs and crop to each digit")] = False,
 ) -> dict[str, Any]:
+    try:
+        threshold = threshold_value(threshold)  # the one meaning: the reader's
+    except ValueError as e:
+        raise HTTPException(422, str(e)) from None
     changes = {"model": model, "mode": mode, "min_confidence": min_confidence}
     changes = {k: v for k, v in changes.items() if v is not None}
     changes.update(threshold=threshold, details=details)
