@@ -13,7 +13,7 @@ __version__ = "0.1.0"
 
 # OpenCV's ceiling on decoded image size, read once when cv2 loads: a decompression bomb
 # in any format is refused (digitcam.io.images reads the common formats' headers first).
-os.environ.setdefault("OPENCV_IO_MAX_IMAGE_PIXELS", "40000000")  # = images.MAX_PIXELS
+os.environ.setdefault("OPENCV_IO_MAX_IMAGE_PIXELS", "100000000")  # = images.MAX_PIXELS
 
 from .data.mnist import load_mnist_data
 from .reader import Recognizer

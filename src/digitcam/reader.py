@@ -7,6 +7,7 @@ together by a mode in PIPELINES, or passed in as objects:
     Recognizer(mode="roi")                                    # the paper's pipeline
     Recognizer(detector=ComponentDetector(ComponentConfig(min_contrast=30)))
     Recognizer(detector=MyDetector(), recognizer=MyRecognizer())
+    Recognizer().read_text("photo.jpg")      # a path, an image file's bytes, or an array
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ import numpy as np
 
 from .detect import Detector, get_detector
 from .io.frames import to_gray
+from .io.images import load_image
 from .layout import as_reading, reading_order, text_of
 from .recognize import DigitRecognizer, get_recognizer
 from .regions import Detection
@@ -33,6 +35,7 @@ PIPELINES: dict[str, tuple[tuple[str, dict], tuple[str, dict]]] = {
     "roi": (("roi", {}), ("mnist", {"normalize": "squash"})),        # the paper's central box
 }
 MODES = tuple(PIPELINES)
+ImageInput = str | os.PathLike | bytes | np.ndarray  # what Recognizer.read takes
 
 
 def check_mode(mode: object) -> str:
@@ -122,9 +125,11 @@ class Recognizer:
         classifier = self.classifier
         return classifier.name if classifier is not None else self.recognizer.name
 
-    def read(self, image: np.ndarray, keep_rejected: bool = False) -> list[Detection]:
-        """Detections in reading order (left to right, lines top to bottom)."""
-        gray = to_gray(image)
+    def read(self, image: ImageInput, keep_rejected: bool = False) -> list[Detection]:
+        """Detections in reading order (left to right, lines top to bottom) in `image`: a
+        file path, an image file's bytes, or an array (grey, BGR or BGRA; see to_gray).
+        A file that cannot be read is an ImageError, a bad array a ValueError (one line)."""
+        gray = to_gray(load_image(image))
         detections = self.recognizer.recognize(gray, self.detector.detect(gray))
         if not keep_rejected:
             detections = self.confident(detections)
@@ -134,7 +139,9 @@ class Recognizer:
         """The detections at or above min_confidence, in their order."""
         return [d for d in detections if d.confidence >= self.min_confidence]
 
-    def read_text(self, image: np.ndarray) -> str:
+    def read_text(self, image: ImageInput) -> str:
+        """The number read in `image` (a path, bytes or an array, as `read` takes), lines
+        separated by a space: "2026 86"; "" when no digit is read."""
         return text_of(self.read(image))
 
     @staticmethod

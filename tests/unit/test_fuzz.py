@@ -177,7 +177,7 @@ def test_empty_frames_are_refused(recognizers, frame):
     (np.zeros((50, 50, 2), np.uint8), "colour"),
     (np.zeros((2, 2, 2, 2), np.uint8), "colour"),
     (np.uint8(7), "colour"),
-    ("frame.png", "colour"),
+    ("frame.png", "no such file"),  # a path: read as a file
 ])
 def test_bad_frames_name_the_problem(recognizers, bad, message):
     for recognizer in recognizers:

@@ -14,8 +14,9 @@ MAX_FRAME_PIXELS = 10_000 * 10_000  # larger frames are refused (ValueError) bef
 def to_gray(frame: np.ndarray) -> np.ndarray:
     """Any camera frame or photo -> 2-D uint8 grey, or a ValueError saying what is wrong.
 
-    Grey (H, W) or (H, W, 1), BGR or BGRA (transparent parts become white paper); uint8,
-    uint16, bool, other integers holding 0-255, or float (0-1, or 0-255 when above 1).
+    Grey (H, W) or (H, W, 1), BGR or BGRA (transparent parts become paper, its colour
+    chosen from the opaque pixels); pixel values as white_value says: uint8, uint16, bool,
+    other integers holding 0-255, or float in [0, 1] or [0, 255].
     Empty frames, NaN or inf, other dtypes and frames above MAX_FRAME_PIXELS are refused
     before any work is done."""
     frame = np.asarray(frame)
@@ -34,44 +35,70 @@ def to_gray(frame: np.ndarray) -> np.ndarray:
         return frame
     if frame.shape[2] == 3:
         return cv2.cvtColor(frame, cv2.COLOR_BGR2GRAY)
-    return _over_white(frame)
+    return _over_paper(frame)
 
 
-def _as_uint8(frame: np.ndarray) -> np.ndarray:
-    """Pixel values as contiguous uint8 0-255 (see to_gray for what is accepted)."""
+def white_value(frame: np.ndarray) -> float:
+    """The one rule for pixel values, shared by to_gray and the classifier: the value that
+    stands for white, or a ValueError. uint8: 255; bool: 1; uint16: 65535; other integers
+    must lie in 0-255; float must be finite and lie in [0, 1] (white is 1) or, when above
+    1, in [0, 255]. Anything else (negative values, 0-255000, ...) is refused."""
     kind = frame.dtype.kind
     if kind not in "biuf":
         raise ValueError(f"unsupported image dtype {frame.dtype} "
                          "(use uint8, uint16, bool, integers 0-255 or float)")
-    if not frame.dtype.isnative:
-        frame = frame.astype(frame.dtype.newbyteorder("="))
     if frame.dtype == np.uint8:
-        return np.ascontiguousarray(frame)
+        return 255.0
     if kind == "b":
-        return np.ascontiguousarray(frame, np.uint8) * np.uint8(255)
+        return 1.0
     if frame.dtype == np.uint16:
-        return np.ascontiguousarray(frame >> 8, np.uint8)
-    lo, hi = frame.min(), frame.max()
+        return 65535.0
+    lo, hi = (frame.min(), frame.max()) if frame.size else (0, 0)
     if kind in "iu":
         if lo < 0 or hi > 255:
             raise ValueError(f"integer image values must lie in 0-255 (or be uint16), "
                              f"got {lo} to {hi}")
-        return np.ascontiguousarray(frame, np.uint8)
+        return 255.0
     if not (np.isfinite(lo) and np.isfinite(hi)):
         raise ValueError("image contains NaN or infinite values")
-    top = 1.0 if hi <= 1.0 else 255.0  # 0-1 images are scaled up; others are taken as 0-255
-    x = np.empty(frame.shape, np.float32)
-    np.clip(frame, 0.0, top, out=x)
+    if lo < 0 or hi > 255:
+        raise ValueError(f"float image values must lie in [0, 1] or [0, 255], "
+                         f"got {float(lo):.4g} to {float(hi):.4g}")
+    return 1.0 if hi <= 1.0 else 255.0
+
+
+def _as_uint8(frame: np.ndarray) -> np.ndarray:
+    """Pixel values as contiguous uint8 0-255 (white_value states what is accepted)."""
+    if frame.dtype.kind in "biuf" and not frame.dtype.isnative:
+        frame = frame.astype(frame.dtype.newbyteorder("="))
+    top = white_value(frame)
+    if frame.dtype == np.uint8:
+        return np.ascontiguousarray(frame)
+    if frame.dtype.kind == "b":
+        return np.ascontiguousarray(frame, np.uint8) * np.uint8(255)
+    if frame.dtype == np.uint16:
+        return np.ascontiguousarray(frame >> 8, np.uint8)
+    if frame.dtype.kind in "iu":
+        return np.ascontiguousarray(frame, np.uint8)
+    x = frame.astype(np.float32)
     x *= 255.0 / top
     np.rint(x, out=x)
     return x.astype(np.uint8)
 
 
-def _over_white(bgra: np.ndarray) -> np.ndarray:
-    """Grey of a BGRA image laid on white paper: transparent pixels are paper, whatever
-    colour they hide."""
+def _over_paper(bgra: np.ndarray) -> np.ndarray:
+    """Grey of a BGRA image laid on paper: transparent pixels are paper, whatever colour
+    they hide. The paper's colour comes from the opaque pixels: when they are the minority
+    they are the ink (white ink on a transparent PNG gets black paper, dark ink white);
+    when they are most of the image they are the page, and the paper matches its tone."""
     gray = cv2.cvtColor(bgra, cv2.COLOR_BGRA2GRAY)
     alpha = np.ascontiguousarray(bgra[..., 3])
     if cv2.countNonZero(cv2.bitwise_not(alpha)) == 0:
         return gray  # fully opaque
-    return cv2.bitwise_not(cv2.multiply(cv2.bitwise_not(gray), alpha, scale=1 / 255))
+    opaque = alpha >= 128
+    light = bool(opaque.any()) and float(gray[opaque].mean()) > 127
+    ink_only = opaque.mean() < 0.5
+    paper = 0 if light == ink_only else 255
+    if paper == 255:
+        return cv2.bitwise_not(cv2.multiply(cv2.bitwise_not(gray), alpha, scale=1 / 255))
+    return cv2.multiply(gray, alpha, scale=1 / 255)

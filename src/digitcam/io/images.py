@@ -3,6 +3,7 @@
     from digitcam.io.images import ImageError, read_image, decode_image
     frame = read_image("photo.jpg")      # BGR, BGRA or grey; 8 or 16 bit; or ImageError
     frame = decode_image(uploaded_bytes)  # the same for bytes (web uploads)
+    frame = load_image(path_bytes_or_array)  # what Recognizer.read takes
 
 Each guard is a one-line ImageError: a missing file, a directory, a pipe or device (never
 read: it could block or never end), permission denied, a file above MAX_FILE_BYTES, an
@@ -14,7 +15,8 @@ JPEG 2000); a file whose size cannot be read so (AVIF, say) is not decoded, and
 OpenCV cannot decode (unknown format, truncated or corrupt). OpenCV's warnings,
 and what libpng and libjpeg print on stderr, are kept off the terminal while decoding (the
 codec's complaint becomes part of the reason), so a bad file gives exactly one line.
-JPEG photos are turned upright by their EXIF orientation, as a phone shows them.
+JPEG photos are turned upright by their EXIF orientation, as a phone shows them; HEIC
+photos (an iPhone's default) are read with pillow-heif, upright too.
 """
 
 from __future__ import annotations
@@ -34,8 +36,11 @@ import numpy as np
 
 MAX_FILE_BYTES = 64 * 1024 * 1024
 IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".bmp", ".tif", ".tiff", ".webp", ".gif", ".pgm",
-                  ".ppm", ".pbm"}  # the files of a folder that are read as images
-MAX_PIXELS = 40_000_000  # about 7000x5700; larger declared sizes are refused before decoding
+                  ".ppm", ".pbm", ".heic", ".heif"}  # the files of a folder read as images
+# 100 MP: a 48 or 50 MP phone photo (8064x6048) fits; larger declared sizes are refused
+# before decoding (a decompression bomb); io.frames.MAX_FRAME_PIXELS is the same ceiling.
+MAX_PIXELS = 100_000_000
+HEIF_BRANDS = (b"heic", b"heix", b"hevc", b"hevx", b"heim", b"heis", b"mif1", b"msf1")
 MAGIC = {  # leading bytes -> format name, for the error message
     b"\x89PNG\r\n\x1a\n": "PNG", b"\xff\xd8": "JPEG", b"GIF87a": "GIF", b"GIF89a": "GIF",
     b"BM": "BMP", b"II*\x00": "TIFF", b"MM\x00*": "TIFF", b"RIFF": "WebP",
@@ -57,6 +62,8 @@ class ImageError(ValueError):
 def _format(data: bytes) -> str | None:
     if data[4:12] in (b"ftypavif", b"ftypavis"):
         return "AVIF"  # decodable, but its size lies in boxes a decoder may not use
+    if data[4:8] == b"ftyp" and data[8:12] in HEIF_BRANDS:
+        return "HEIC"
     return next((name for magic, name in MAGIC.items() if data.startswith(magic)), None)
 
 
@@ -221,6 +228,10 @@ def decode_image(data: bytes, max_pixels: int = MAX_PIXELS) -> np.ndarray:
     if len(data) == 0:
         raise ImageError("empty file")
     fmt = _format(data)
+    if fmt == "HEIC":
+        from .heif import decode_heif
+
+        return decode_heif(data, max_pixels)
     size = _declared_size(data)
     if size is None:  # only what can be measured before decoding is decoded
         reason = ("AVIF is not read (its size cannot be checked before decoding)"
@@ -267,5 +278,16 @@ def read_file(path: str | os.PathLike, max_bytes: int = MAX_FILE_BYTES) -> bytes
 
 
 def read_image(path: str | os.PathLike) -> np.ndarray:
-    """Read an image file (PNG, JPEG, BMP, TIFF, WebP, GIF's first frame ...)."""
+    """Read an image file (PNG, JPEG, HEIC, BMP, TIFF, WebP, GIF's first frame ...)."""
     return decode_image(read_file(path))
+
+
+def load_image(image: str | os.PathLike | bytes | bytearray | memoryview | np.ndarray
+               ) -> np.ndarray:
+    """What the reader takes: a file path, the bytes of an image file, or an array (as
+    EasyOCR's readtext does); an ImageError (one line) when a file cannot be read."""
+    if isinstance(image, (str, os.PathLike)):
+        return read_image(image)
+    if isinstance(image, (bytes, bytearray, memoryview)):
+        return decode_image(bytes(image))
+    return np.asarray(image)

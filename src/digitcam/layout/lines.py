@@ -2,7 +2,7 @@
 
     order = reading_order([d.box for d in detections])
     text_of(detections)          # "2026 86" : lines separated by a space
-    as_reading(detections)     # the JSON schema of `digitcam predict --json`
+    as_reading(detections)       # {text, lines, digits: [{digit, confidence, box, line}]}
 """
 
 from __future__ import annotations
@@ -41,5 +41,10 @@ def text_of(detections: list[Detection]) -> str:
 
 
 def as_reading(detections: list[Detection]) -> dict:
-    """The JSON schema of `digitcam predict --json` (without the path): text and digits."""
-    return {"text": text_of(detections), "digits": [d.as_dict() for d in detections]}
+    """The JSON schema of `digitcam predict --json` (without the path): text, the text of
+    each line (top to bottom), and digits, each with `line`: its line's index in `lines`."""
+    lines = lines_of([d.box for d in detections])
+    line_of = {i: n for n, line in enumerate(lines) for i in line}
+    texts = ["".join(str(detections[i].digit) for i in line) for line in lines]
+    return {"text": " ".join(texts), "lines": texts,
+            "digits": [{**d.as_dict(), "line": line_of[i]} for i, d in enumerate(detections)]}

@@ -13,34 +13,27 @@ from pathlib import Path
 import numpy as np
 
 from ..assets.registry import INPUT_SHAPE, ModelError, check_card, load_card, resolve_model
+from ..io.frames import white_value
 
 
 def as_model_input(images: np.ndarray) -> np.ndarray:
     """Validate 28x28 image(s) and return float32 (N, 28, 28, 1) in [0, 1].
 
-    Accepts (28, 28), (N, 28, 28) or (N, 28, 28, 1); uint8 in 0-255 or float in 0-1.
+    Shapes: one image (28, 28) or (28, 28, 1); a batch (N, 28, 28) or (N, 28, 28, 1).
+    Values: the rule of every image digitcam reads (io.frames.white_value): uint8 0-255,
+    uint16, bool, other integers 0-255, float in [0, 1] or [0, 255]; others are refused.
     The shape is checked first, so a wrong array is refused before it is copied.
     """
     images = np.asarray(images)
-    batch = images[None] if images.ndim == 2 else images
+    batch = images[None] if images.ndim == 2 or images.shape == (28, 28, 1) else images
     if batch.ndim == 4 and batch.shape[-1] == 1:
         batch = batch[..., 0]
     if batch.ndim != 3 or batch.shape[1:] != (28, 28):
-        raise ValueError(
-            f"expected a 28x28 image or a batch (N, 28, 28[, 1]), got shape {images.shape}"
-        )
-    if batch.dtype == np.uint8:
-        x = batch.astype(np.float32)
-        x /= 255.0
-    elif batch.dtype.kind == "f":
-        lo, hi = (float(batch.min()), float(batch.max())) if batch.size else (0.0, 0.0)
-        if not (np.isfinite(lo) and np.isfinite(hi)):
-            raise ValueError("image contains NaN or infinite values")
-        if lo < 0.0 or hi > 1.0:
-            raise ValueError(f"float image values must lie in [0, 1], got [{lo:.3g}, {hi:.3g}]")
-        x = batch.astype(np.float32)
-    else:
-        raise ValueError(f"image dtype must be uint8 (0-255) or float (0-1), got {images.dtype}")
+        raise ValueError("expected a 28x28 image (28, 28[, 1]) or a batch (N, 28, 28[, 1]), "
+                         f"got shape {images.shape}")
+    white = white_value(batch)
+    x = batch.astype(np.float32)
+    x /= white
     return np.ascontiguousarray(x[..., None])
 
 
@@ -106,6 +99,7 @@ class Classifier:
         return self._run(x)
 
     def predict_digit(self, image: np.ndarray) -> int:
+        """One image: (28, 28), (28, 28, 1) or a batch of one; values as as_model_input."""
         x = as_model_input(image)
         if len(x) != 1:
             raise ValueError(f"predict_digit takes one image, got a batch of {len(x)}")
@@ -128,5 +122,7 @@ def predict_proba(images: np.ndarray, model: str | os.PathLike | None = None) ->
 
 
 def predict_digit(image: np.ndarray, model: str | os.PathLike | None = None) -> int:
-    """The digit in one 28x28 MNIST-style image (white ink on black; uint8 or float 0-1)."""
+    """The digit in one 28x28 MNIST-style image, white ink on black: shape (28, 28),
+    (28, 28, 1) or a batch of one; values uint8 0-255, integers 0-255, or float in [0, 1]
+    or [0, 255] (the rule of every image digitcam reads); anything else is a ValueError."""
     return get_classifier(model).predict_digit(image)

@@ -35,7 +35,7 @@ def test_predict_json_on_mnist_test_digits(tmp_path, mnist_test):
     correct = sum(line["text"] == str(y[i]) for i, line in enumerate(lines))
     assert correct >= 11
     digit = lines[0]["digits"][0]
-    assert set(digit) == {"digit", "confidence", "box"} and len(digit["box"]) == 4
+    assert set(digit) == {"digit", "confidence", "box", "line"} and len(digit["box"]) == 4
     assert 0.0 <= digit["confidence"] <= 1.0
 
 

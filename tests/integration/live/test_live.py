@@ -82,7 +82,7 @@ def test_log_holds_the_predict_schema_raw_and_smoothed(tmp_path):
     frames = read_log(log)
     assert len(frames) == 12
     digit = frames[5]["digits"][0]
-    assert set(digit) == {"digit", "confidence", "box"} and len(digit["box"]) == 4
+    assert set(digit) == {"digit", "confidence", "box", "line"} and len(digit["box"]) == 4
     assert frames[5]["text"] == frames[5]["raw"]["text"] == "7"
     assert all(f["latency_ms"] > 0 for f in frames)
 

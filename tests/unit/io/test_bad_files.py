@@ -108,10 +108,10 @@ def test_unreadable_file_for_real(tmp_path):
 
 
 def test_opencv_limit_guards_formats_not_parsed_here(tmp_path):
-    """A PGM header declaring 9000x5000 pixels with no data: refused by OpenCV's own limit,
+    """A PGM header declaring 12000x9000 pixels with no data: refused by OpenCV's own limit,
     which `import digitcam` sets before OpenCV loads (not truncated-data guessing)."""
     path = tmp_path / "bomb.pgm"
-    path.write_bytes(b"P5\n9000 5000\n255\n" + bytes(100))
+    path.write_bytes(b"P5\n12000 9000\n255\n" + bytes(100))
     result = digitcam("predict", "--json", "--model", MODEL, str(path))
     assert result.returncode == 1
     assert "too large" in json.loads(result.stdout)["error"]
