@@ -10,6 +10,8 @@ from pathlib import Path
 import cv2
 import numpy as np
 
+from tests.badfiles import MODEL
+
 ROOT = Path(__file__).resolve().parents[3]
 EXAMPLES = sorted((ROOT / "examples").glob("*.jpg"))
 
@@ -65,9 +67,30 @@ def test_bad_file_reported_and_batch_continues(tmp_path):
 
 
 def test_plain_output_errors_are_one_line(tmp_path):
-    result = digitcam("predict", "--model", "mlp", str(tmp_path))
+    result = digitcam("predict", "--model", "mlp", str(tmp_path))  # an empty folder
     assert result.returncode == 1
-    assert result.stderr.strip().count("\n") == 0 and "directory" in result.stderr
+    assert result.stderr.strip().count("\n") == 0 and "no images in it" in result.stderr
+
+
+def test_predict_reads_a_folder_stdin_and_annotates(tmp_path):
+    folder, out = tmp_path / "photos", tmp_path / "annotated"
+    folder.mkdir()
+    for path in EXAMPLES:
+        (folder / path.name).write_bytes(path.read_bytes())
+    (folder / "notes.txt").write_text("not an image: not read")
+    result = digitcam("predict", "--model", MODEL, "--annotate", str(out), str(folder))
+    assert result.returncode == 0, result.stderr
+    read = dict(line.rsplit(": ", 1) for line in result.stdout.splitlines())
+    assert read == {str(folder / p.name): p.stem.replace("_", " ") for p in EXAMPLES}
+    for path in EXAMPLES:
+        original, drawn = cv2.imread(str(path)), cv2.imread(str(out / f"{path.stem}.png"))
+        assert drawn is not None and drawn.shape == original.shape
+        green = (np.abs(drawn.astype(int) - (60, 200, 60)).max(axis=2) < 30).sum()
+        assert green > 200, path.name  # the boxes
+    stdin = subprocess.run([sys.executable, "-m", "digitcam", "predict", "--json", "--model",
+                            MODEL, "-"], input=EXAMPLES[0].read_bytes(), capture_output=True)
+    assert stdin.returncode == 0, stdin.stderr
+    assert json.loads(stdin.stdout)["text"] == EXAMPLES[0].stem.replace("_", " ")
 
 
 def test_unknown_model_is_one_line_error(tmp_path):
