@@ -11,6 +11,7 @@ import contextlib
 import ctypes
 import ctypes.util
 import os
+import random
 import shutil
 import subprocess
 import sys
@@ -67,20 +68,27 @@ def press_close_button(display: str, window: int) -> None:
 
 
 @contextlib.contextmanager
-def xvfb():
-    """A private X display (Xvfb picks a free number); yields ':N'."""
+def xvfb(screen: str = "1280x800"):
+    """A private X display of `screen` pixels; yields ':N'. N is drawn at random from a
+    high range (not the first free one, which parallel test runs race for), retried when
+    taken."""
     if shutil.which("Xvfb") is None or shutil.which("xdotool") is None:
         pytest.skip("needs Xvfb and xdotool (CI installs them)")
-    read, write = os.pipe()
-    server = subprocess.Popen(["Xvfb", "-displayfd", str(write), "-screen", "0", "1280x800x24",
-                               "-nolisten", "tcp"], pass_fds=(write,),
-                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    os.close(write)
-    try:
+    for number in random.Random().sample(range(200, 900), 8):
+        read, write = os.pipe()
+        server = subprocess.Popen(["Xvfb", f":{number}", "-displayfd", str(write), "-screen",
+                                   "0", f"{screen}x24", "-nolisten", "tcp"], pass_fds=(write,),
+                                  stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        os.close(write)
         with os.fdopen(read) as f:
-            number = f.readline().strip()
-        assert number, "Xvfb did not start"
-        yield f":{number}"
+            started = f.readline().strip()
+        if started:
+            break
+        server.wait(TIMEOUT_S)
+    else:
+        raise AssertionError("Xvfb did not start")
+    try:
+        yield f":{started}"
     finally:
         server.terminate()
         server.wait(TIMEOUT_S)
@@ -95,7 +103,8 @@ def find_window(display: str, title: str, process: subprocess.Popen) -> int:
         if found:
             return int(found[0])
         time.sleep(0.2)
-    raise AssertionError(f"no window {title!r} appeared")
+    said = process.communicate(timeout=TIMEOUT_S)[1] if process.poll() is not None else ""
+    raise AssertionError(f"no window {title!r} appeared {said}")
 
 
 @contextlib.contextmanager

@@ -10,16 +10,24 @@ Sources: a camera index (only its latest frame is read, so there is no lag; a lo
 is retried a few times, then the run ends saying so), a video file, a folder of images,
 one image, or `sample`, a short clip shipped in the package. A video ends with a summary.
 
-Keys in the window (shown when a display is available; without one the run is headless):
+Keys in the window (shown when a display is available; without one the run is headless).
+A video, folder, image or `sample` is read at once; a camera waits for a click, as in the
+paper. The window is fitted to the screen, 'processed' beside or below it.
+    h, ?         show / hide these keys on the feed
     click        start / pause recognition (the feed keeps playing)
     space        freeze / resume the feed
-    0-9          while frozen, with --collect DIR: save the crops in view as that digit,
-                 under DIR/<digit>/ (a fine-tuning dataset; show one digit at a time)
-    m            switch mode: multi (every digit) <-> roi (the paper's central box)
+    0-9          while frozen, with --collect DIR: save the digit in view as that digit,
+                 under DIR/<digit>/ (a fine-tuning dataset); with several digits in view,
+                 first click the one to save. What was saved is said on screen and stdout.
+    m            switch mode: multi (every digit) <-> roi (the paper's central box); a
+                 frozen frame is read again
     s            save a snapshot (frame, annotated frame, model inputs) in --snapshots
-    q, Esc       quit; closing the window does too
+    q, Esc       quit; closing the window does too (closing 'processed' just hides it)
     trackbar     binarisation threshold; 0 means auto
-The 'processed' window shows the 28x28 inputs the model receives, enlarged, side by side.
+The 'processed' window shows the 28x28 inputs the model receives, enlarged, side by side,
+each captioned with the digit and confidence the overlay shows for it. One image as
+--source stays on screen until q. A folder's photos are read one by one, each afresh (no
+smoothing carried from one to the next), and the summary lists each photo's reading.
 
 Headless (--headless, or no display): no window; each change of the reading is printed,
 --log writes one JSON object per frame (each line flushed as written), --record the

@@ -27,7 +27,8 @@ PROCESSED_MAX = 12       # at most this many inputs shown
 def _label(img: np.ndarray, text: str, org: tuple[int, int], scale: float, color,
            thickness: int = 2) -> None:
     """Text with a dark outline, readable on any background."""
-    cv2.putText(img, text, org, FONT, scale, BLACK, thickness + 2, cv2.LINE_AA)
+    cv2.putText(img, text, org, FONT, scale, BLACK, thickness + max(2, thickness // 2),
+                cv2.LINE_AA)
     cv2.putText(img, text, org, FONT, scale, color, thickness, cv2.LINE_AA)
 
 
@@ -47,22 +48,24 @@ def annotate(frame: np.ndarray, detections: list[Detection], status: str = "",
     out = as_bgr(frame)
     h, w = out.shape[:2]
     scale = max(0.5, min(w, h) / 600)
+    t = max(1, round(scale))  # lines thicken with the photo: still seen once scaled to fit
     if roi is not None:
         x, y, bw, bh = roi  # just outside the digit's own box, which is the same
-        cv2.rectangle(out, (x - 4, y - 4), (x + bw + 4, y + bh + 4), YELLOW, 2)
+        cv2.rectangle(out, (x - 4, y - 4), (x + bw + 4, y + bh + 4), YELLOW, 2 * t)
     for d in detections:
         x, y, bw, bh = d.box
-        cv2.rectangle(out, (x, y), (x + bw, y + bh), GREEN, 2)
-        _label(out, f"{d.digit} {d.confidence:.0%}", (x, max(y - 8, 16)), 0.7 * scale, GREEN)
+        cv2.rectangle(out, (x, y), (x + bw, y + bh), GREEN, 2 * t)
+        _label(out, f"{d.digit} {d.confidence:.0%}", (x, max(y - 8 * t, 16 * t)),
+               0.7 * scale, GREEN, 2 * t)
     text = text_of(detections)
     if text:
-        _label(out, text, (10, int(40 * scale)), 1.2 * scale, WHITE, 3)
+        _label(out, text, (10, int(40 * scale)), 1.2 * scale, WHITE, 3 * t)
     if message:
-        _label(out, message, (10, int(75 * scale)), 0.7 * scale, YELLOW)
+        _label(out, message, (10, int(75 * scale)), 0.7 * scale, YELLOW, 2 * t)
     if status:
         strip = out[h - int(26 * scale) :]
         strip[:] = strip // 3  # darkened band under the status line
-        cv2.putText(out, status, (10, h - int(9 * scale)), FONT, 0.5 * scale, WHITE, 1,
+        cv2.putText(out, status, (10, h - int(9 * scale)), FONT, 0.5 * scale, WHITE, t,
                     cv2.LINE_AA)
     return out
 
@@ -88,3 +91,19 @@ def processed_mosaic(crops: list[np.ndarray], labels: list[str] | None = None,
             cv2.putText(canvas, labels[i], (x + 2, y + side + 17), FONT, 0.5, WHITE, 1,
                         cv2.LINE_AA)
     return canvas
+
+
+def key_help(image: np.ndarray, keys: list[tuple[str, str]]) -> np.ndarray:
+    """The keys (key, what it does) in a darkened panel over the top left of `image`, as
+    OpenCV's samples show theirs; drawn in place and returned."""
+    h, w = image.shape[:2]
+    scale = max(0.8, min(w, h) / 600)
+    step = int(28 * scale)
+    panel_h, panel_w = step * (len(keys) + 1), min(w, int(560 * scale))
+    panel = image[:min(h, panel_h), :panel_w]
+    panel[:] = panel // 4
+    for i, (key, what) in enumerate(keys):
+        y = step * (i + 1)
+        for text, x, colour in ((key, 12, YELLOW), (what, 12 + int(130 * scale), WHITE)):
+            cv2.putText(image, text, (x, y), FONT, 0.6 * scale, colour, 1, cv2.LINE_AA)
+    return image

@@ -19,9 +19,10 @@ import cv2
 from ...reader import Recognizer
 from .recorder import Recorder
 from .runner import Runner, Summary, run_headless
+from .screen import no_display_reason
 from .sources import open_source
 from .tracking import SMOOTH_FRAMES
-from .window import no_display_reason, open_window
+from .window import open_window
 
 CAMERA_FPS = 30.0           # the frame rate written to --record for a camera
 

@@ -3,9 +3,11 @@ smoothed, logged, echoed and counted; and the headless loop."""
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 import time
+from collections import deque
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -33,11 +35,17 @@ class Summary:
     readings: list[tuple[str, int, int]] = field(default_factory=list)  # text, first, frames
     stopped: str = ""  # why the run ended early (camera lost); "" when it ended normally
     skipped: int = 0   # a folder's files that could not be read
+    stills: bool = False  # a folder's photos: each one's reading counts, once
 
     def add(self, index: int, text: str, latency_ms: float) -> None:
         self.frames += 1
         self.latencies_ms.append(latency_ms)
-        if self.readings and self.readings[-1][0] == text:
+        if self.stills:  # one reading per photo; the same photo read again replaces it
+            if self.readings and self.readings[-1][1] == index:
+                self.readings[-1] = (text, index, 1)
+            else:
+                self.readings.append((text, index, 1))
+        elif self.readings and self.readings[-1][0] == text:
             t, first, n = self.readings[-1]
             self.readings[-1] = (t, first, n + 1)
         else:
@@ -53,7 +61,10 @@ class Summary:
 
     def stable_readings(self, min_frames: int = STABLE_FRAMES) -> list[str]:
         """The numbers read for at least `min_frames` frames in a row, in order, repeats of
-        the same number (interrupted by a blank) counted once per appearance."""
+        the same number (interrupted by a blank) counted once per appearance; for a
+        folder's photos, each photo's reading."""
+        if self.stills:
+            return [text for text, _, _ in self.readings if text]
         out: list[str] = []
         for text, _, n in self.readings:
             if text and n >= min_frames and (not out or out[-1] != text):
@@ -96,8 +107,12 @@ class Runner:
         self.recorder, self.echo = record, echo
         self._log = open_log(log) if log else None
         self._said = ""
+        self._file = ""  # the photo being read (a folder's): another one starts afresh
 
     def process(self, frame: Frame) -> Result:
+        if frame.name != self._file:  # unrelated photos share no history
+            self.smoother.reset()
+            self._file = frame.name
         start = time.perf_counter()
         raw = self.recognizer.read(frame.image, keep_rejected=True)
         shown = self.smoother.update(raw)
@@ -142,15 +157,49 @@ def status_line(recognizer: Recognizer, fps: float, latency_ms: float, state: st
 
 
 def draw(result: Result | None, image: np.ndarray, recognizer: Recognizer, status: str,
-         message: str = "") -> np.ndarray:
-    roi = roi_box(image.shape) if recognizer.mode == "roi" else None
-    shown = result.shown if result else []
+         message: str = "", scale: float = 1.0) -> np.ndarray:
+    """The overlay on `image`, which is the frame resized by `scale` (the window shows a
+    large photo smaller, and draws on it at the size seen, so the labels stay readable)."""
+    roi = None
+    if recognizer.mode == "roi":
+        h, w = image.shape[:2]
+        roi = tuple(round(v * scale) for v in roi_box((round(h / scale), round(w / scale))))
+    shown = [scaled(d, scale) for d in result.shown] if result else []
     return annotate(image, shown, status, roi, message)
+
+
+def scaled(d: Detection, scale: float) -> Detection:
+    """The detection with its box in a frame resized by `scale`."""
+    if scale == 1.0:
+        return d
+    return dataclasses.replace(d, box=tuple(round(v * scale) for v in d.box))
+
+
+def mosaic_labels(result: Result) -> list[str]:
+    """A caption per model input of the 'processed' window: the digit and confidence the
+    overlay shows for that box (smoothed), or the frame's own when the overlay hides it."""
+    shown = {d.box: d for d in result.shown}
+    return [f"{d.digit} {d.confidence:.0%}" for d in (shown.get(r.box, r) for r in result.raw)]
+
+
+class FpsMeter:
+    """Frames per second over the last `window` new frames."""
+
+    def __init__(self, window: int = 30):
+        self.times: deque[float] = deque(maxlen=window)
+
+    def tick(self, new_frame: bool = True) -> float:
+        if new_frame:
+            self.times.append(time.perf_counter())
+        if len(self.times) < 2:
+            return 0.0
+        return (len(self.times) - 1) / max(self.times[-1] - self.times[0], 1e-6)
 
 
 def run_headless(source: Source, runner: Runner, max_frames: int | None = None) -> Summary:
     """Every frame through the recogniser, as fast as it goes, until the source ends."""
-    summary = Summary(source.name)
+    summary = Summary(source.name, stills=source.stills)
+    fps = FpsMeter()
     start = time.perf_counter()
     try:
         while max_frames is None or summary.frames < max_frames:
@@ -160,8 +209,9 @@ def run_headless(source: Source, runner: Runner, max_frames: int | None = None) 
             result = runner.process(frame)
             summary.add(frame.index, result.text, result.latency_ms)
             if runner.recorder is not None:
-                runner.recorder.write(draw(result, frame.image, runner.recognizer,
-                                           status_line(runner.recognizer, 0, 0, "headless")))
+                status = status_line(runner.recognizer, fps.tick(), result.latency_ms,
+                                     "headless")
+                runner.recorder.write(draw(result, frame.image, runner.recognizer, status))
     except SourceError as e:
         summary.stopped = f"stopped: {e}"
     summary.seconds = time.perf_counter() - start

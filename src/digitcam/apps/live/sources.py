@@ -52,6 +52,8 @@ class Source:
     fps: float | None = None   # natural pace (a video's frame rate); None: as fast as it comes
     live = False               # a camera: frames are dropped, never queued
     skipped = 0                # files that could not be read (a folder's), each said once
+    stills = False             # a folder's photos, unrelated to one another
+    hold_last = False          # one photo: the window keeps it on screen until q
 
     def read(self) -> Frame | None:
         raise NotImplementedError
@@ -215,6 +217,7 @@ class FolderSource(Source):
             raise SourceError(f"{name}: no images in it "
                               f"({', '.join(sorted(s[1:] for s in IMAGE_SUFFIXES))})")
         self.paths, self.name, self.loop = paths, name, loop
+        self.stills, self.hold_last = True, len(paths) == 1 and not loop
         self._next, self._index = 0, 0
         self._start = time.monotonic()
 

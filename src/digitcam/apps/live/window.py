@@ -1,28 +1,38 @@
-"""The paper's window, rebuilt: the feed and its overlay, the threshold trackbar, the
-'processed' window of model inputs, the mouse and the keys (see command.py for the keys)."""
+"""The paper's window, rebuilt: the feed and its overlay fitted to the screen, the threshold
+trackbar, the 'processed' window of model inputs, the mouse and the keys (KEYS; command.py
+documents them too; h or ? shows them on screen)."""
 
 from __future__ import annotations
 
 import os
 import sys
 import time
-from collections import deque
 from pathlib import Path
 
 import cv2
 import numpy as np
 
-from .draw import processed_mosaic
+from ...regions import Detection
+from .draw import YELLOW, key_help, processed_mosaic
 from .recorder import save_crops, save_snapshot
-from .runner import Result, Runner, Summary, draw, status_line
+from .runner import FpsMeter, Result, Runner, Summary, draw, mosaic_labels, scaled, status_line
+from .screen import place, screen_size
 from .sources import Frame, Source, SourceError
 
 WINDOW = "digitcam"
 PROCESSED = "processed"
 TRACKBAR = "threshold (0=auto)"
+TRACKBAR_PX = 31            # the trackbar's height under the feed (Qt), in a resized window
+CLOSED_FRAMES = 3           # 'processed' missing this many frames in a row was closed
 FOLDER_FPS = 1.0            # a folder's images are shown one a second in the window
 MESSAGE_SECONDS = 2.0       # how long a message (snapshot saved, ...) stays on screen
 KEY_ESC, KEY_SPACE = 27, 32
+KEYS = [("click", "start / pause reading"), ("space", "freeze / resume the feed"),
+        ("click", "frozen, --collect: pick the digit to save"),
+        ("0-9", "frozen, --collect: save the digit in view as that"),
+        ("m", "mode: multi (every digit) / roi (central box)"), ("s", "save a snapshot"),
+        ("trackbar", "binarisation threshold, 0: auto"), ("h, ?", "show / hide these keys"),
+        ("q, Esc", "quit")]
 SYSTEM_FONTS = ("/usr/share/fonts/truetype/dejavu", "/usr/share/fonts/truetype",
                 "/usr/share/fonts")
 
@@ -38,36 +48,6 @@ def _qt_fonts() -> None:
             return
 
 
-def no_display_reason() -> str:
-    """Why no window can open here, or "" when one can: always on macOS and Windows; on
-    Linux when Wayland is set, or DISPLAY names an X server that answers (Qt would abort
-    the process on one that does not)."""
-    if not sys.platform.startswith("linux") or os.environ.get("WAYLAND_DISPLAY"):
-        return ""
-    display = os.environ.get("DISPLAY", "")
-    if not display:
-        return "DISPLAY is not set"
-    return "" if _x_server_answers(display) else f"cannot connect to DISPLAY={display}"
-
-
-def _x_server_answers(display: str) -> bool:
-    import ctypes
-    import ctypes.util
-
-    name = ctypes.util.find_library("X11")
-    if name is None:
-        return True  # cannot tell: let the window try
-    x11 = ctypes.cdll.LoadLibrary(name)
-    x11.XOpenDisplay.restype = ctypes.c_void_p
-    x11.XOpenDisplay.argtypes = [ctypes.c_char_p]
-    x11.XCloseDisplay.argtypes = [ctypes.c_void_p]
-    connection = x11.XOpenDisplay(display.encode())
-    if not connection:
-        return False
-    x11.XCloseDisplay(connection)
-    return True
-
-
 class Window:
     """The paper's window: feed and overlay, threshold trackbar, mouse and keys."""
 
@@ -76,23 +56,40 @@ class Window:
         self.runner, self.source = runner, source
         self.recognizer = runner.recognizer
         self.collect, self.snapshots = collect, snapshots
-        self.running = False       # recognition on (a click toggles it)
-        self.frozen = False        # the feed held on one frame (space)
+        self.running = not source.live  # recognition on (a click toggles it); a camera
+        self.frozen = False             # waits for a click, as in the paper; files do not
+        self.help = False               # the keys shown over the feed (h, ?)
+        self.selected: Detection | None = None  # the digit a click picked, to --collect
+        self.reread = False             # read the frame again (m on a frozen frame)
         self.message, self.message_until = "", 0.0
+        self._result: Result | None = None
         _qt_fonts()
-        flags = cv2.WINDOW_AUTOSIZE | cv2.WINDOW_GUI_NORMAL  # no Qt toolbar, as in the paper
-        cv2.namedWindow(WINDOW, flags)
-        cv2.namedWindow(PROCESSED, flags)
-        self._placed = False
+        # The feed scales to the screen (no Qt toolbar, as in the paper); 'processed' keeps
+        # its size; both are placed when the first frame, or a frame of another size, comes.
+        cv2.namedWindow(WINDOW, cv2.WINDOW_NORMAL | cv2.WINDOW_KEEPRATIO | cv2.WINDOW_GUI_NORMAL)
+        cv2.namedWindow(PROCESSED, cv2.WINDOW_AUTOSIZE | cv2.WINDOW_GUI_NORMAL)
+        self.processed_open, self._processed_gone = True, 0
+        self._placed_for: tuple[int, int] | None = None
+        self._scale = 1.0                # the feed as shown / the frame
+        self._screen = screen_size()
         t = self.recognizer.threshold
         cv2.createTrackbar(TRACKBAR, WINDOW, 0 if t is None else max(1, int(t)), 255,
                            lambda _: None)
         cv2.setMouseCallback(WINDOW, self._on_mouse)
 
     def _on_mouse(self, event, x, y, flags, param) -> None:
-        if event == cv2.EVENT_LBUTTONDOWN:
-            self.running = not self.running
-            self.runner.smoother.reset()
+        if event != cv2.EVENT_LBUTTONDOWN:
+            return
+        if self.frozen and self.collect is not None and self._result is not None:
+            x, y = x / self._scale, y / self._scale  # the feed is shown resized
+            hit = [d for d in self.recognizer.confident(self._result.raw)
+                   if d.box[0] <= x < d.box[0] + d.box[2] and d.box[1] <= y < d.box[1] + d.box[3]]
+            if hit:  # a click on a digit of the frozen frame picks it for the digit keys
+                self.selected = hit[0]
+                self.say(f"picked the {hit[0].digit}: press its true digit to save it")
+                return
+        self.running = not self.running
+        self.runner.smoother.reset()
 
     def say(self, message: str) -> None:
         self.message, self.message_until = message, time.monotonic() + MESSAGE_SECONDS
@@ -116,39 +113,73 @@ class Window:
             return "paused (click to start)"
         return "frozen (space)" if self.frozen else "reading"
 
+    def _hint(self) -> str:
+        if self.running:
+            return ""
+        if self.source.live:
+            return "click the picture to start reading (h: keys)"
+        return "paused: click the picture to go on reading"
+
     def show(self, frame: Frame, result: Result | None, fps: float) -> np.ndarray:
-        message = self.message if time.monotonic() < self.message_until else ""
-        if not self.running and not message:
-            message = "click to start"
+        """Draw the feed (and 'processed', while open); the feed as shown, for --record."""
+        message = self.message if time.monotonic() < self.message_until else self._hint()
         latency = result.latency_ms if result else 0.0
-        status = status_line(self.recognizer, fps, latency, self._state())
-        shown = draw(result if self.running else None, frame.image, self.recognizer,
-                     status, message)
-        raw = result.raw if (result and self.running) else []
-        labels = [f"{d.digit} {d.confidence:.0%}" for d in raw]
-        cv2.imshow(WINDOW, shown)
-        cv2.imshow(PROCESSED, processed_mosaic([d.crop for d in raw], labels))
-        if not self._placed:  # side by side, the inputs to the right of the feed
-            cv2.moveWindow(WINDOW, 0, 0)
-            cv2.moveWindow(PROCESSED, shown.shape[1] + 10, 0)
-            self._placed = True
+        status = status_line(self.recognizer, fps, latency, self._state()) + " | h: keys"
+        result = result if self.running else None
+        self._result = result
+        size = self._place(frame.image.shape[1], frame.image.shape[0])
+        self._scale = size[0] / frame.image.shape[1]
+        image = frame.image if self._scale == 1.0 else \
+            cv2.resize(frame.image, size, interpolation=cv2.INTER_AREA)
+        shown = draw(result, image, self.recognizer, status, message, self._scale)
+        if self.selected is not None:
+            x, y, w, h = scaled(self.selected, self._scale).box
+            cv2.rectangle(shown, (x - 6, y - 6), (x + w + 6, y + h + 6), YELLOW, 3)
+        cv2.imshow(WINDOW, key_help(shown.copy(), KEYS) if self.help else shown)
+        self._show_processed(result)
         return shown
 
+    def _show_processed(self, result: Result | None) -> None:
+        """The model's inputs, captioned as the overlay is. Closed by the user, it stays
+        closed: nothing is shown while it is missing (imshow would open it again)."""
+        if not self.processed_open:
+            return
+        if self._placed_for is not None and not _visible(PROCESSED):
+            self._processed_gone += 1
+            self.processed_open = self._processed_gone < CLOSED_FRAMES
+            return
+        self._processed_gone = 0
+        raw = result.raw if result else []
+        labels = mosaic_labels(result) if result else []
+        cv2.imshow(PROCESSED, processed_mosaic([d.crop for d in raw], labels))
+
+    def _place(self, width: int, height: int) -> tuple[int, int]:
+        """The size the feed is shown at, fitted to the screen; the windows are placed,
+        'processed' beside or below the feed, on the first frame and on a new size."""
+        size, processed_at = place((width, height), self._screen)
+        if self._placed_for != (width, height):
+            cv2.resizeWindow(WINDOW, size[0], size[1] + TRACKBAR_PX)
+            cv2.moveWindow(WINDOW, 0, 0)
+            if self.processed_open:
+                cv2.moveWindow(PROCESSED, *processed_at)
+            self._placed_for = (width, height)
+        return size
+
     def closed(self) -> bool:
-        try:
-            return cv2.getWindowProperty(WINDOW, cv2.WND_PROP_VISIBLE) < 1
-        except cv2.error:
-            return True
+        return not _visible(WINDOW)
 
     def key(self, key: int, frame: Frame, result: Result | None, shown: np.ndarray) -> bool:
         """Act on a key; False to quit."""
         if key in (ord("q"), KEY_ESC):
             return False
         if key == KEY_SPACE:
-            self.frozen = not self.frozen
+            self.frozen, self.selected = not self.frozen, None
+        elif key in (ord("h"), ord("?")):
+            self.help = not self.help
         elif key == ord("m"):
             self.recognizer.mode = "roi" if self.recognizer.mode == "multi" else "multi"
             self.runner.smoother.reset()
+            self.reread, self.selected = True, None  # a frozen frame is read again
             self.say(f"mode: {self.recognizer.mode}")
         elif key == ord("s"):
             raw = result.raw if result else []
@@ -171,20 +202,25 @@ class Window:
         else:
             raw = result.raw if result and result.frame is frame else \
                 self.recognizer.read(frame.image, keep_rejected=True)
-            if not raw:
-                self.say("no digit in view to save")
+            digits = [self.selected] if self.selected else self.recognizer.confident(raw)
+            if len(digits) != 1:
+                self.say("no digit in view to save" if not digits else
+                         f"{len(digits)} digits in view: click the one to save, then its digit")
                 return
             try:
-                paths = save_crops(frame.image, raw, self.collect, label)
+                path, = save_crops(frame.image, digits, self.collect, label)
             except OSError as e:
                 self.complain(str(e))
             else:
-                self.say(f"saved {len(paths)} crop(s) as {label} in {self.collect / label}")
+                print(f"digitcam: saved {path} as {label} (read as {digits[0].digit})",
+                      flush=True)
+                self.say(f"saved as {label} (read as {digits[0].digit}): {path.name}")
+                self.selected = None
 
     def run(self, max_frames: int | None = None) -> Summary:
         """Until q/Esc, the window closed, the end of the source or max_frames. The
         summary's time counts only while recognition runs on a moving feed."""
-        summary = Summary(self.source.name)
+        summary = Summary(self.source.name, stills=self.source.stills)
         pace = self.source.fps or (None if self.source.live else FOLDER_FPS)
         fps = FpsMeter()
         due = tick = time.perf_counter()
@@ -194,7 +230,8 @@ class Window:
             while frame is not None:
                 fresh = frame is not previous
                 previous = frame
-                changed = self._threshold_changed()  # read the trackbar every time
+                changed = self._threshold_changed() or self.reread  # the trackbar, m
+                self.reread = False
                 if self.running and (fresh or changed):
                     result = self.runner.process(frame)
                     summary.add(frame.index, result.text, result.latency_ms)
@@ -213,7 +250,7 @@ class Window:
                 if max_frames is not None and summary.frames >= max_frames:
                     break
                 if not self.frozen:
-                    frame = self.source.read()
+                    frame = self.source.read() or (frame if self.source.hold_last else None)
         except SourceError as e:
             summary.stopped = f"stopped: {e}"
         finally:
@@ -231,15 +268,8 @@ def open_window(runner: Runner, source: Source, collect: Path | None,
                       "use --headless") from None
 
 
-class FpsMeter:
-    """Frames per second over the last `window` new frames."""
-
-    def __init__(self, window: int = 30):
-        self.times: deque[float] = deque(maxlen=window)
-
-    def tick(self, new_frame: bool) -> float:
-        if new_frame:
-            self.times.append(time.perf_counter())
-        if len(self.times) < 2:
-            return 0.0
-        return (len(self.times) - 1) / max(self.times[-1] - self.times[0], 1e-6)
+def _visible(name: str) -> bool:
+    try:
+        return cv2.getWindowProperty(name, cv2.WND_PROP_VISIBLE) >= 1
+    except cv2.error:
+        return False
