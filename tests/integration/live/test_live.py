@@ -12,6 +12,7 @@ import subprocess
 import sys
 import threading
 import time
+import types
 
 import cv2
 import numpy as np
@@ -38,7 +39,7 @@ from digitcam.regions import Detection
 from digitcam.synth.scenes import Look, blank_scene, clip, clutter_scene, number_scene, render
 from tests.badfiles import MODEL, TEXT, page
 
-LOG_KEYS = {"frame", "t", "text", "digits", "raw", "latency_ms", "mode"}
+LOG_KEYS = {"frame", "t", "text", "lines", "digits", "raw", "latency_ms", "mode"}
 
 
 def digitcam_cli(*args: str, env: dict | None = None, cwd=None):
@@ -423,7 +424,8 @@ def test_snapshots_and_crops_that_cannot_be_saved_say_so_and_the_loop_goes_on(
         save_crops(image, [detection(7, 0.9)], tmp_path / "crops", "7")
 
     window = Window.__new__(Window)  # its key handling, without opening a window
-    window.runner = window.recognizer = None
+    window.runner, window.selected = None, None
+    window.recognizer = types.SimpleNamespace(confident=lambda detections: detections)
     window.snapshots, window.collect, window.frozen = tmp_path / "shots", tmp_path / "c", True
     frame = Frame(image, 0, 0.0)
     result = Result(frame, [detection(7, 0.9)], [], 1.0)

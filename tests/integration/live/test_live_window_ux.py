@@ -64,23 +64,25 @@ def test_a_photo_is_read_at_once_fitted_to_the_screen(tmp_path):
         window = xwin.find_window(display, WINDOW, live)
         processed = xwin.find_window(display, PROCESSED, live)
         wait_for(lambda: log.exists() and log.read_text().strip(), "a reading, no click")
-        time.sleep(1.5)  # the photo stays on screen: no second frame, no exit
-        assert live.poll() is None
-        shot = screenshot(display, tmp_path / "fitted.png")
         fx, fy, fw, fh = geometry(display, window)
         px, py, pw, ph = geometry(display, processed)
         for x, y, w, h in [(fx, fy, fw, fh), (px, py, pw, ph)]:
             assert x >= 0 and y >= 0 and x + w <= SCREEN[0] and y + h <= SCREEN[1]
         assert px >= fx + fw or py >= fy + fh  # beside or below the feed, not over it
-        assert colour_pixels(shot[fy : fy + fh, fx : fx + fw], GREEN, 10) > 200  # boxes
+        wait_for(lambda: colour_pixels(screenshot(display, tmp_path / "fitted.png")
+                                       [fy : fy + fh, fx : fx + fw], GREEN, 10) > 200,
+                 "the boxes on the feed")
+        shot = screenshot(display, tmp_path / "fitted.png")
         assert (shot[py : py + ph, px : px + pw] > 200).all(axis=2).sum() > 500  # inputs
+        time.sleep(1.5)  # the photo stays on screen: no exit after its one frame
+        assert live.poll() is None
 
         subprocess.run(["xdotool", "windowfocus", str(window)], check=True,
                        env={**os.environ, "DISPLAY": display})
         press(display, "h")
-        time.sleep(1.2)
-        helped = screenshot(display, tmp_path / "help.png")[fy : fy + fh, fx : fx + fw]
-        assert colour_pixels(helped[: fh // 2, : fw // 2], YELLOW, 40) > 100  # the keys
+        wait_for(lambda: colour_pixels(screenshot(display, tmp_path / "help.png")
+                                       [fy : fy + fh // 2, fx : fx + fw // 2], YELLOW, 40)
+                 > 100, "the keys shown")
         press(display, "h")
         press(display, "space")
         press(display, "m")  # the frozen photo is read again, in roi mode

@@ -33,7 +33,8 @@ Headless (--headless, or no display): no window; each change of the reading is p
 --log writes one JSON object per frame (each line flushed as written), --record the
 annotated video (.mp4 or .avi; written to a hidden .OUT.partial.mp4 beside OUT and renamed
 into place when the run ends, so a killed run never leaves a broken OUT):
-    {"frame": i, "t": seconds, "text": "...", "digits": [{"digit", "confidence", "box"}],
+    {"frame": i, "t": seconds, "text": "...", "lines": [...],
+     "digits": [{"digit", "confidence", "box", "line"}],
      "raw": {"text": "...", "digits": [...]}, "latency_ms": ..., "mode": "multi"}
 `text`/`digits` are the smoothed reading (probabilities averaged over --smooth frames of
 each tracked box); `raw` is this frame's own; `t` is the position in a video, or seconds

@@ -85,6 +85,7 @@ class DigitReading(BaseModel):
     digit: int
     confidence: float
     box: list[int] = Field(description="x, y, width, height in the image's pixels")
+    line: int = Field(description="the index in `lines` of the digit's line")
     probs: list[float] | None = Field(None, description="0-9 probabilities (details=true)")
     crop: str | None = Field(None, description="the 28x28 model input, PNG data URL "
                                                "(details=true)")
@@ -93,6 +94,7 @@ class DigitReading(BaseModel):
 class ReadResponse(BaseModel):
     path: str = Field(description="the uploaded file's name")
     text: str = Field(description="the number read; lines separated by a space")
+    lines: list[str] = Field(description="the text of each line, top to bottom")
     digits: list[DigitReading]
 
 
@@ -202,7 +204,8 @@ async def read(
         reading = await service.run(read_bytes, recognizer, data, details, size=len(data))
     except (ImageError, ValueError) as e:
         raise HTTPException(400, f"{file.filename or 'upload'}: {e}") from None
-    return {"path": file.filename or "", "text": reading["text"], "digits": reading["digits"]}
+    return {"path": file.filename or "", "text": reading["text"], "lines": reading["lines"],
+            "digits": reading["digits"]}
 
 
 @router.post("/api/classify", response_model=ClassifyResponse,
