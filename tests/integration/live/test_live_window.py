@@ -122,10 +122,13 @@ def test_window_click_overlay_trackbar_and_keys(tmp_path):
                             [cv2.IMWRITE_PNG_COMPRESSION, 9])
 
             xdo(display, "mousemove", "--window", str(window), "320", "200", "click", "1")
-            time.sleep(1.0)
-            paused = screenshot(display, tmp_path / "paused.png")[:FRAME_H, :FRAME_W]
-            assert colour_pixels(paused, GREEN, 10) == 0      # paused: no boxes
-            assert colour_pixels(paused, YELLOW, 30) > 100    # "paused: click ... to go on"
+
+            def paused() -> bool:  # no boxes; "paused: click the picture to go on reading"
+                feed = screenshot(display, tmp_path / "paused.png")[:FRAME_H, :FRAME_W]
+                return colour_pixels(feed, GREEN, 10) == 0 and \
+                    colour_pixels(feed, YELLOW, 30) > 100
+
+            wait_for(paused, "the feed paused by the click")
             xdo(display, "click", "1")
             assert screenshot_with_digits(display, tmp_path / "resumed.png") is not None
 
