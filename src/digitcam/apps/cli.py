@@ -17,7 +17,9 @@ from __future__ import annotations
 import argparse
 import importlib
 import os
+import signal
 import sys
+import threading
 
 from .. import __version__
 from .commands import COMMANDS
@@ -44,9 +46,21 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+class Terminated(BaseException):
+    """SIGTERM (systemd, docker stop, timeout): unwinds like Ctrl-C, so outputs are
+    finished and moved into place; the exit code is 143."""
+
+
+def _terminate(signum, frame) -> None:
+    raise Terminated
+
+
 def main(argv: list[str] | None = None) -> int:
+    import cv2
+
     from ..assets.registry import ModelError
     from ..data.mnist import DataError
+    from .terminal import error_line
 
     parser = build_parser()
     args = parser.parse_args(argv)
@@ -55,16 +69,24 @@ def main(argv: list[str] | None = None) -> int:
     if not getattr(args, "handler", None):
         parser.print_help()
         return 2
+    in_main = threading.current_thread() is threading.main_thread()
+    previous = signal.signal(signal.SIGTERM, _terminate) if in_main else None
     try:
         return args.handler(args)
     except KeyboardInterrupt:
         print("digitcam: interrupted", file=sys.stderr)
         return 130
-    except (DataError, ModelError, ValueError, OSError) as e:
+    except Terminated:
+        print("digitcam: terminated", file=sys.stderr)
+        return 143
+    except (DataError, ModelError, ValueError, OSError, OverflowError, cv2.error) as e:
         if os.environ.get("DIGITCAM_DEBUG"):
             raise
-        print(f"digitcam: error: {e}", file=sys.stderr)
+        print(f"digitcam: error: {error_line(e)}", file=sys.stderr)
         return 1
+    finally:
+        if in_main:
+            signal.signal(signal.SIGTERM, previous)
 
 
 if __name__ == "__main__":

@@ -9,6 +9,7 @@ digitcam.reader.threshold_value, confidence_value), and whole-number counts.
 from __future__ import annotations
 
 import argparse
+import math
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -72,3 +73,21 @@ def at_least(minimum: int) -> Callable[[str], int]:
         return n
 
     return whole_number
+
+
+def number_in(low: float, high: float, *, above: bool = False) -> Callable[[str], float]:
+    """An argparse `type`: a finite number from `low` (excluded when `above`) to `high`,
+    else a one-line usage error naming the option (nan, inf and 1e999 are refused)."""
+
+    def number(value: str) -> float:
+        try:
+            x = float(value)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"expected a number, got {value!r}") from None
+        if not math.isfinite(x) or x > high or x < low or (above and x == low):
+            lowest = f"above {low:g}" if above else f"from {low:g}"
+            raise argparse.ArgumentTypeError(f"must be a number {lowest} to {high:g}, "
+                                             f"got {value!r}")
+        return x
+
+    return number

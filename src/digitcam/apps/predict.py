@@ -74,6 +74,7 @@ def _predict(args: argparse.Namespace) -> int:
     from ..io.images import ImageError
     from .live.draw import annotate
     from .live.recorder import write_image
+    from .terminal import printable
 
     recognizer = make_recognizer(args)
     out = Path(args.annotate) if args.annotate else None
@@ -94,11 +95,11 @@ def _predict(args: argparse.Namespace) -> int:
             if args.json:
                 print(json.dumps({"path": path, "error": str(e)}), flush=True)
             else:
-                print(f"digitcam: {path}: {e}", file=sys.stderr, flush=True)
+                print(f"digitcam: {printable(path)}: {printable(e)}", file=sys.stderr, flush=True)
             continue
         reading = recognizer.as_dict(detections)
         if args.json:
             print(json.dumps({"path": path, **reading}), flush=True)
         else:
-            print(f"{path}: {reading['text'] or '(no digits)'}", flush=True)
+            print(f"{printable(path)}: {reading['text'] or '(no digits)'}", flush=True)
     return 1 if failed else 0

@@ -11,7 +11,17 @@ import argparse
 import sys
 
 from .commands import command
-from .options import at_least
+from .options import at_least, number_in
+
+
+def stop_at_value(value: str) -> str | float | None:
+    """--stop-at: 'recipe', 'none', or an accuracy in (0, 1]."""
+    if value.lower() in ("recipe", "none"):
+        return None if value.lower() == "none" else "recipe"
+    try:
+        return number_in(0.0, 1.0, above=True)(value)
+    except argparse.ArgumentTypeError as e:
+        raise argparse.ArgumentTypeError(f"{e} (or 'recipe', 'none')") from None
 
 
 @command("train", "train a model on MNIST and export it to ONNX (needs the train extra)")
@@ -31,7 +41,7 @@ def _train_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
     p.add_argument("--limit", type=at_least(1), default=None,
                    help="train on the first N training samples only (quick runs)")
-    p.add_argument("--stop-at", default="recipe",
+    p.add_argument("--stop-at", type=stop_at_value, default="recipe",
                    help="stop once validation accuracy reaches this; 'none' to train all "
                         "epochs (default: the recipe's: 0.99 for mlp, as in the paper)")
     p.add_argument("--augment", action=argparse.BooleanOptionalAction, default=None,
@@ -51,13 +61,10 @@ def _train(args: argparse.Namespace) -> int:
     import_keras("training")  # one line without the train extra, before anything runs
     from ..training.train import train_mnist_model
 
-    stop_at = args.stop_at
-    if stop_at not in ("recipe", None):
-        stop_at = None if str(stop_at).lower() == "none" else float(stop_at)
     train_mnist_model(
         model=args.model, epochs=1 if args.dry_run else args.epochs, data_dir=args.data_dir,
         out=args.out, seed=args.seed, limit=2000 if args.dry_run else args.limit,
-        stop_at=stop_at, augment=args.augment, batch_size=args.batch_size, resume=args.resume,
+        stop_at=args.stop_at, augment=args.augment, batch_size=args.batch_size, resume=args.resume,
         verbose=1 if sys.stdout.isatty() else 2,
     )
     return 0
@@ -78,10 +85,10 @@ def _finetune_args(p: argparse.ArgumentParser) -> None:
                    help=f"the model to start from: a shipped one with Keras weights ({shipped}; "
                         "default: the shipped default), or a .keras file (or an .onnx with "
                         "its .keras beside it) that `digitcam train` wrote")
-    p.add_argument("--epochs", type=int, default=F.EPOCHS, help=f"default {F.EPOCHS}")
-    p.add_argument("--holdout", type=float, default=F.HOLDOUT,
+    p.add_argument("--epochs", type=at_least(1), default=F.EPOCHS, help=f"default {F.EPOCHS}")
+    p.add_argument("--holdout", type=number_in(0.0, 0.9), default=F.HOLDOUT,
                    help=f"share of each digit's samples held out to measure (default {F.HOLDOUT})")
-    p.add_argument("--mnist", type=int, default=F.MNIST_MIX, dest="mnist_mix",
+    p.add_argument("--mnist", type=at_least(0), default=F.MNIST_MIX, dest="mnist_mix",
                    help=f"MNIST training digits mixed in per epoch (default {F.MNIST_MIX})")
     p.add_argument("--data-dir", default=None, help="folder of the MNIST .gz files")
     p.add_argument("--seed", type=int, default=0)

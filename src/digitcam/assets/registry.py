@@ -17,6 +17,7 @@ ASSETS = Path(__file__).parent
 SAMPLE = ASSETS / "sample.mp4"  # the clip of `digitcam live --source sample`
 DEFAULT_MODEL = "deep"
 INPUT_SHAPE = (28, 28, 1)
+MAX_MODEL_BYTES = 256 * 1024 * 1024  # the shipped models are under 2 MB
 
 
 class ModelError(RuntimeError):
@@ -38,6 +39,9 @@ def resolve_model(model: str | os.PathLike | None = None) -> Path:
     if path.is_dir():
         raise ModelError(f"{path}: is a directory, not an .onnx model")
     if path.is_file():
+        if path.stat().st_size > MAX_MODEL_BYTES:
+            raise ModelError(f"{path}: model file of {path.stat().st_size:,} bytes, over the "
+                             f"{MAX_MODEL_BYTES // 2**20} MB a digit model can need")
         return path
     names = ", ".join(shipped) or "none"
     raise ModelError(f"model {str(model)!r} not found: not a file, nor a shipped model ({names})")
@@ -57,6 +61,15 @@ def load_card(onnx_path: Path) -> dict:
     return card
 
 
+def file_sha256(path: Path) -> str:
+    """SHA-256 of a file, read 1 MB at a time (memory stays flat whatever its size)."""
+    digest = hashlib.sha256()
+    with open(path, "rb") as f:
+        while chunk := f.read(1 << 20):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
 def check_card(onnx_path: Path, card: dict) -> None:
     """The card must describe this file: its input shape, and its onnx_sha256 when it has
     one (hashing a shipped model takes a few milliseconds)."""
@@ -70,7 +83,7 @@ def check_card(onnx_path: Path, card: dict) -> None:
     if not expected:
         return
     try:
-        actual = hashlib.sha256(onnx_path.read_bytes()).hexdigest()
+        actual = file_sha256(onnx_path)
     except OSError as e:
         raise ModelError(f"{onnx_path}: cannot read the model file ({e.strerror or e})") from None
     if actual != expected:

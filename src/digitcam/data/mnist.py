@@ -17,6 +17,7 @@ import tempfile
 import time
 import urllib.error
 import urllib.request
+import zlib
 from pathlib import Path
 
 import numpy as np
@@ -46,6 +47,7 @@ TRAIN_IMAGES, TRAIN_LABELS, TEST_IMAGES, TEST_LABELS = FILES
 IDX_MAGIC = {0x00000801: 1, 0x00000803: 3}  # magic number -> number of dimensions (uint8 data)
 DOWNLOAD_TIMEOUT_S = 30
 MAX_DOWNLOAD_BYTES = 64 * 1024 * 1024
+MAX_IDX_BYTES = 64 * 1024 * 1024  # the largest MNIST file is 47 MB decompressed
 STALE_PART_S = 10 * 60  # a temporary download untouched this long was left by a killed run
 
 
@@ -91,23 +93,57 @@ def parse_idx(raw: bytes, name: str = "IDX data") -> np.ndarray:
     return np.frombuffer(raw, dtype=np.uint8, offset=header).reshape(shape).copy()
 
 
+def _idx_size(header: bytes, name: object) -> int:
+    """The whole size an IDX file declares in its first bytes (DataError: not IDX)."""
+    magic = int.from_bytes(header[:4], "big")
+    if len(header) < 4 or magic not in IDX_MAGIC:
+        raise DataError(f"{name}: corrupt: not an IDX file (magic 0x{magic:08x})")
+    ndim = IDX_MAGIC[magic]
+    if len(header) < 4 + 4 * ndim:
+        raise DataError(f"{name}: corrupt: truncated IDX header")
+    shape = [int.from_bytes(header[4 + 4 * i: 8 + 4 * i], "big") for i in range(ndim)]
+    size = 4 + 4 * ndim + int(np.prod(shape, dtype=np.int64))
+    if size > MAX_IDX_BYTES:
+        raise DataError(f"{name}: corrupt: its header declares {size:,} bytes (MNIST is "
+                        f"under {MAX_IDX_BYTES:,})")
+    return size
+
+
 def _decompress(path: Path) -> bytes:
+    """The decompressed IDX bytes of a .gz file, streamed and never more than its IDX header
+    declares (a gzip bomb stops there); DataError saying 'corrupt' otherwise."""
     try:
         with gzip.open(path, "rb") as f:
-            return f.read()
-    except (OSError, EOFError, gzip.BadGzipFile) as e:
-        raise DataError(f"{path}: not a valid gzip file ({e})") from None
+            raw = bytearray(f.read(16))  # the longest IDX header (3 dimensions)
+            size = _idx_size(bytes(raw), path)
+            while len(raw) < size and (chunk := f.read(min(1 << 20, size - len(raw)))):
+                raw += chunk
+            if len(raw) > size or f.read(1):
+                raise DataError(f"{path}: corrupt: more data than its IDX header declares")
+    except (OSError, EOFError, gzip.BadGzipFile, zlib.error) as e:
+        raise DataError(f"{path}: corrupt: not a valid gzip file ({e})") from None
+    if len(raw) != size:
+        raise DataError(f"{path}: corrupt: truncated ({len(raw):,} of {size:,} bytes)")
+    return raw
 
 
-def _verified_content(path: Path) -> bytes | None:
-    """The decompressed bytes of `path` if the file exists and matches its checksum."""
+def _check_file(path: Path) -> tuple[bytearray | None, str]:
+    """(the decompressed bytes of `path`, "") if it exists and matches its checksum, else
+    (None, what is wrong: "missing", "corrupt: ...")."""
     if not path.is_file():
-        return None
+        return None, "missing"
     try:
         raw = _decompress(path)
-    except DataError:
-        return None
-    return raw if hashlib.sha256(raw).hexdigest() == FILES[path.name] else None
+    except DataError as e:
+        return None, str(e).removeprefix(f"{path}: ")
+    if hashlib.sha256(raw).hexdigest() != FILES[path.name]:
+        return None, "corrupt: not the published file (checksum mismatch)"
+    return raw, ""
+
+
+def _verified_content(path: Path) -> bytearray | None:
+    """The decompressed bytes of `path` if the file exists and matches its checksum."""
+    return _check_file(path)[0]
 
 
 def _download(url: str, dest: Path, name: str) -> None:
@@ -149,20 +185,23 @@ def _remove_stale_parts(directory: Path, name: str) -> None:
                 part.unlink()
 
 
-def fetch_file(name: str, data_dir: Path, download: bool = True) -> bytes:
-    """Decompressed, verified content of one MNIST file, downloading it if needed."""
+def fetch_file(name: str, data_dir: Path, download: bool = True,
+               problem: str | None = None) -> bytes:
+    """Decompressed, verified content of one MNIST file, downloading it if needed
+    (`problem`: what is already known to be wrong with the local file)."""
     path = data_dir / name
-    content = _verified_content(path)
-    if content is not None:
-        return content
+    if problem is None:
+        content, problem = _check_file(path)
+        if content is not None:
+            return content
     if not download:
-        raise DataError(f"{path} is missing or corrupt")
+        raise DataError(f"{path}: {problem}")
     try:
         data_dir.mkdir(parents=True, exist_ok=True)
     except OSError as e:
         raise DataError(f"cannot create {data_dir}: {e.strerror or e}") from None
     if not os.access(data_dir, os.W_OK):
-        raise DataError(f"{path} is missing and {data_dir} is not writable; "
+        raise DataError(f"{path}: {problem}, and {data_dir} is not writable; "
                         f"point --data-dir / ${ENV_DATA_DIR} at a folder with the MNIST files")
     _remove_stale_parts(data_dir, name)
     errors = []
@@ -183,26 +222,32 @@ def load_mnist_data(
 ) -> tuple[tuple[np.ndarray, np.ndarray], tuple[np.ndarray, np.ndarray]]:
     """Return `(x_train, y_train), (x_test, y_test)` as uint8 arrays, like Keras does.
 
-    Images are (N, 28, 28), white ink on black; labels are (N,) digits 0-9.
+    Images are (N, 28, 28), white ink on black; labels are (N,) digits 0-9. A folder named
+    by `data_dir` or $DIGITCAM_DATA must exist (a mistyped one is never created); the user
+    cache is created when a download needs it.
     """
     directory = resolve_data_dir(data_dir)
-    contents = {name: _verified_content(directory / name) for name in FILES}
+    if directory != default_data_dir() and not directory.is_dir():
+        raise DataError(f"{directory}: no such folder (--data-dir / ${ENV_DATA_DIR}); "
+                        "create it first to download MNIST into it")
+    checked = {name: _check_file(directory / name) for name in FILES}
+    contents = {name: content for name, (content, _) in checked.items()}
     offline = []
     for name in [n for n, c in contents.items() if c is None]:
         if not download:
-            offline.append(name)
+            offline.append(f"{name} ({checked[name][1]})")
             continue
         try:
-            contents[name] = fetch_file(name, directory)
+            contents[name] = fetch_file(name, directory, problem=checked[name][1])
         except DataError as e:
             if "could not download" not in str(e):
                 raise
-            offline.append(name)
+            offline.append(f"{name} ({checked[name][1]})")
     if offline:
         raise DataError(
-            f"MNIST files missing from {directory}: {', '.join(offline)}; could not download "
-            f"them. Put the .gz files there, or point --data-dir / ${ENV_DATA_DIR} at a folder "
-            "that has them."
+            f"MNIST files missing or corrupt in {directory}: {', '.join(offline)}; could not "
+            f"download them. Put the .gz files there, or point --data-dir / ${ENV_DATA_DIR} at "
+            "a folder that has them."
         )
     arrays = [parse_idx(contents[n] or b"", n) for n in FILES]
     x_train, y_train, x_test, y_test = arrays

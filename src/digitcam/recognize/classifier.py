@@ -46,6 +46,9 @@ class Classifier:
     """One ONNX Runtime session for one model, reused for every call."""
 
     def __init__(self, model: str | os.PathLike | None = None, threads: int = 1):
+        # no telemetry: without this, importing onnxruntime writes a device id under
+        # ~/.cache/Microsoft/DeveloperTools (and complains in colour if HOME is read-only)
+        os.environ.setdefault("ORT_DISABLE_TELEMETRY", "1")
         import onnxruntime as ort
 
         self.path = resolve_model(model)

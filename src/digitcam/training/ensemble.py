@@ -11,10 +11,11 @@ MNIST test accuracy (measured through onnxruntime; no choice is made with it).
 from __future__ import annotations
 
 import datetime
-import hashlib
 import json
 import os
 from pathlib import Path
+
+import numpy as np
 
 INPUT, OUTPUT = "image", "probs"
 
@@ -54,22 +55,25 @@ def merge(paths: list[Path]):
 def build_ensemble(models: list[str], out: str | os.PathLike,
                    data_dir: str | os.PathLike | None = None) -> dict:
     """Write OUT.onnx and OUT.json for the ensemble of `models` (names or .onnx paths)."""
-    from ..assets.registry import load_card, resolve_model
+    from ..assets.registry import file_sha256, load_card, resolve_model
     from ..data.mnist import load_mnist_data
     from ..io.files import atomic_path, atomic_write_text
     from ..io.machine import machine_description
+    from ..recognize.classifier import Classifier
     from .export import onnx_accuracy, output_stem
 
+    if len(models) < 2:
+        raise ValueError(f"an ensemble needs at least two models, got {len(models)}")
     paths = [resolve_model(m) for m in models]
-    if len(paths) < 2:
-        raise ValueError("an ensemble needs at least two models")
+    for path in paths:  # each must be a usable digit model (ModelError names the file)
+        Classifier(path).predict_proba(np.zeros((2, 28, 28), np.uint8))
+    _, (x_test, y_test) = load_mnist_data(data_dir)  # before anything is written
     out = output_stem(out, "ensemble")
     onnx_path = out.with_suffix(".onnx")
     out.with_suffix(".json").unlink(missing_ok=True)  # an earlier card describes another file
     with atomic_path(onnx_path) as tmp:
         tmp.write_bytes(merge(paths).SerializeToString())
     cards = [load_card(p) for p in paths]
-    _, (x_test, y_test) = load_mnist_data(data_dir)
     card = {
         "name": out.name, "architecture": "ensemble",
         "description": "mean of the members' probabilities: " + ", ".join(p.stem for p in paths),
@@ -86,7 +90,7 @@ def build_ensemble(models: list[str], out: str | os.PathLike,
                      "validation": None, "members_test": [c.get("accuracy", {}).get("test")
                                                           for c in cards]},
         "members": cards,
-        "onnx_sha256": hashlib.sha256(onnx_path.read_bytes()).hexdigest(),
+        "onnx_sha256": file_sha256(onnx_path),
         "date": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
     }
     atomic_write_text(out.with_suffix(".json"), json.dumps(card, indent=2) + "\n")

@@ -30,11 +30,10 @@ def export_onnx(model, path: Path) -> None:
 
 def output_stem(out: str | os.PathLike | None, default_name: str) -> Path:
     """The stem OUT of OUT.onnx, OUT.keras and OUT.json (runs/NAME by default; a given
-    .onnx, .keras or .json ending is dropped), its folder made."""
+    .onnx, .keras or .json ending is dropped). Its folder is made by the first write
+    (atomic_path), so a run that fails before writing leaves no empty folder."""
     out = Path(out if out is not None else Path("runs") / default_name)
-    out = out.with_suffix("") if out.suffix in (".onnx", ".keras", ".json") else out
-    out.parent.mkdir(parents=True, exist_ok=True)
-    return out
+    return out.with_suffix("") if out.suffix in (".onnx", ".keras", ".json") else out
 
 
 def save_keras(net, path: Path) -> None:

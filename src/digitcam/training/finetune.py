@@ -155,12 +155,18 @@ def finetune_model(dataset: str | os.PathLike, model: str | os.PathLike | None =
     from .keras_env import import_keras
 
     keras = import_keras("fine-tuning")
+    from ..assets.registry import ModelError
     from ..data.mnist import load_mnist_data
     from ..io.files import atomic_write_text
     from .batches import mixed_batches, to_input
     from .export import model_card, output_stem, write_outputs
 
     out = output_stem(out, f"{base_onnx.stem}-finetuned")
+    try:
+        net = keras.models.load_model(str(base_keras), compile=False)
+    except Exception as e:  # Keras raises many types (ValueError, OSError, zipfile errors)
+        reason = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
+        raise ModelError(f"{base_keras}: not a readable Keras model ({reason[:200]})") from None
     train_idx, held_idx = split_holdout(samples.labels, holdout, seed)
     x_user, y_user = samples.images, samples.labels
     (x_mnist, y_mnist), (x_test, y_test) = load_mnist_data(data_dir)
@@ -168,7 +174,6 @@ def finetune_model(dataset: str | os.PathLike, model: str | os.PathLike | None =
               "mnist_test": _accuracy(base_onnx, x_test, y_test)}
 
     keras.utils.set_random_seed(seed)
-    net = keras.models.load_model(str(base_keras), compile=False)
     for layer in net.layers:  # keep MNIST's batch statistics: the user's few samples
         if isinstance(layer, keras.layers.BatchNormalization):  # would drag them away
             layer.trainable = False

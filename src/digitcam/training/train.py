@@ -107,9 +107,23 @@ def _fresh_start(out: Path) -> None:
         _sidecar(out, suffix).unlink(missing_ok=True)
 
 
-def _progress_callback(out: Path):
-    """Record, after every epoch, how many epochs ran and the training seconds so far, so a
-    resumed run's card reports the whole run."""
+def _check_resume(out: Path, model: str) -> None:
+    """--resume continues only a checkpoint of the same model (another one's weights would
+    not load): ValueError in one line otherwise."""
+    path = _sidecar(out, ".progress.json")
+    try:
+        state = json.loads(path.read_text()) if path.exists() else {}
+    except (OSError, ValueError):
+        state = {"model": "unreadable"}
+    previous = state.get("model") if isinstance(state, dict) else "unreadable"
+    if previous not in (None, model):
+        raise ValueError(f"{out}: --resume: the checkpoint there is of --model {previous}, not "
+                         f"{model}; resume with --model {previous}, or train without --resume")
+
+
+def _progress_callback(out: Path, model: str):
+    """Record, after every epoch, which model, how many epochs ran and the training seconds
+    so far, so a resumed run's card reports the whole run."""
     import keras
 
     path = _sidecar(out, ".progress.json")
@@ -128,7 +142,7 @@ def _progress_callback(out: Path):
 
         def on_epoch_end(self, epoch, logs=None):
             self.epochs = epoch + 1
-            atomic_write_text(path, json.dumps({"epochs": self.epochs,
+            atomic_write_text(path, json.dumps({"model": model, "epochs": self.epochs,
                                                 "seconds": round(self.seconds, 1)}))
 
     return Progress()
@@ -214,11 +228,14 @@ def train_mnist_model(
     settings = _settings(recipe, epochs, stop_at, augment, crops, batch_size)
     epochs, stop_at, augment, crop_share, batch_size = settings
     out = output_stem(out, model)
-    if not resume:
+    if resume:
+        _check_resume(out, model)
+    else:
         _fresh_start(out)
 
     keras.utils.set_random_seed(seed)
     (x_tr, y_tr), (x_val, y_val), (x_test, y_test) = _splits(data_dir, seed, limit)
+    out.parent.mkdir(parents=True, exist_ok=True)  # the checkpoints and the log go there
     pool_size = min(recipe.crop_pool, len(x_tr) // 4)
     pool = crop_pool(x_tr, y_tr, pool_size, seed, _sidecar(out, ".crops.npz")) \
         if crop_share > 0 else None
@@ -229,7 +246,7 @@ def train_mnist_model(
                 loss="sparse_categorical_crossentropy", metrics=["accuracy"])
     batches = mixed_batches(x_tr, y_tr, batch_size, seed, augment, pool, crop_share)
     built_in, best = _callbacks(recipe, epochs, stop_at, out, resume, batches)
-    progress = _progress_callback(out)
+    progress = _progress_callback(out, model)
     net.fit(batches, epochs=epochs, validation_data=(x_val, y_val),
             callbacks=[*built_in, progress, *(callbacks or [])], verbose=verbose)
     best.restore(net)

@@ -99,6 +99,7 @@ def leftovers(directory: Path) -> list[str]:
 
 
 def test_download_from_local_mirror(tmp_path, monkeypatch, good_files, only_local_mirror):
+    (tmp_path / "cache").mkdir()  # a folder given by name must exist (never created)
     with Mirror(good_files) as mirror:
         monkeypatch.setenv(data.ENV_MIRRORS, mirror.url)
         (x_train, _), (x_test, y_test) = load_mnist_data(tmp_path / "cache")
@@ -132,6 +133,7 @@ def test_bad_download_is_rejected_and_nothing_left(tmp_path, monkeypatch, good_f
     else:
         bad = b"<html>mirror error page</html>"
     cache = tmp_path / "cache"
+    cache.mkdir()
     with Mirror({**good_files, name: bad}) as mirror:
         monkeypatch.setenv(data.ENV_MIRRORS, mirror.url)
         with pytest.raises(DataError) as err:
@@ -146,6 +148,7 @@ def test_bad_download_is_rejected_and_nothing_left(tmp_path, monkeypatch, good_f
 def test_truncated_transfer_detected_by_length(tmp_path, monkeypatch, good_files,
                                                only_local_mirror):
     cache = tmp_path / "cache"
+    cache.mkdir()
     with Mirror(good_files, lie_about_length=True) as mirror:
         monkeypatch.setenv(data.ENV_MIRRORS, mirror.url)
         with pytest.raises(DataError):

@@ -70,6 +70,7 @@ def test_ctrl_c_during_a_transfer_leaves_nothing(tmp_path, monkeypatch, good_fil
 
     monkeypatch.setattr(urllib.request, "urlopen", interrupted_urlopen)
     cache = tmp_path / "cache"
+    cache.mkdir()
     with Mirror(good_files) as mirror:
         monkeypatch.setenv(data.ENV_MIRRORS, mirror.url)
         with pytest.raises(KeyboardInterrupt):
@@ -81,6 +82,7 @@ def test_killed_download_never_lands_and_the_next_run_cleans_up(tmp_path, monkey
                                                                good_files,  # noqa: F811
                                                                only_local_mirror):  # noqa: F811
     cache = tmp_path / "cache"
+    cache.mkdir()
     stalling = StallingMirror(good_files)
     code = f"from digitcam.data.mnist import load_mnist_data; load_mnist_data({str(cache)!r})"
     env = {**os.environ, data.ENV_MIRRORS: stalling.url}

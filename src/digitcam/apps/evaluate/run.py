@@ -20,7 +20,7 @@ from pathlib import Path
 import numpy as np
 
 from ... import __version__
-from ...io.files import atomic_write_text
+from ...io.files import atomic_dir, atomic_write_text
 from ...io.machine import machine_description
 from ...reader import DEFAULT_MIN_CONFIDENCE
 from . import figures as F
@@ -172,10 +172,8 @@ def _on_folder(cfg: EvaluateConfig, recs: dict, progress) -> dict:
 def evaluate(cfg: EvaluateConfig) -> int:
     progress = cfg.progress
     out = Path(cfg.out)
+    check_out(out)
     recs = recognizers(cfg)
-    if out.exists() and not out.is_dir():
-        raise ValueError(f"--out {out}: exists and is not a folder")
-    out.mkdir(parents=True, exist_ok=True)
     kind = "mnist" if cfg.dataset in (None, "mnist") else "folder"
     part = (_on_mnist if kind == "mnist" else _on_folder)(cfg, recs, progress)
     preds, rob = part["preds"], part["rob"]
@@ -201,12 +199,31 @@ def evaluate(cfg: EvaluateConfig) -> int:
     min_confidence = cfg.reading.min_confidence
     metrics["min_confidence"] = DEFAULT_MIN_CONFIDENCE if min_confidence is None \
         else min_confidence
-    figs = write_figures(out, preds, part["results"], rob, part["digit"], progress,
-                         metrics["min_confidence"])
-    metrics["figures"] = {k: p.name for k, p in figs.items()}
-    atomic_write_text(out / "metrics.json", json.dumps(metrics, indent=2) + "\n")
-    atomic_write_text(out / "report.html", build_html(metrics, figs))
+    with atomic_dir(out) as tmp:  # OUT holds this whole run or the previous one
+        figs = write_figures(tmp, preds, part["results"], rob, part["digit"], progress,
+                             metrics["min_confidence"])
+        metrics["figures"] = {k: p.name for k, p in figs.items()}
+        atomic_write_text(tmp / "metrics.json", json.dumps(metrics, indent=2) + "\n")
+        atomic_write_text(tmp / "report.html", build_html(metrics, figs))
     return _print_summary(out, metrics)
+
+
+def check_out(out: Path) -> None:
+    """--out is replaced as a whole at the end of the run, so it must be a new folder in
+    an existing one, an empty folder or an earlier report (nothing else is ever removed)."""
+    if not out.parent.is_dir():
+        raise ValueError(f"--out {out}: no folder {out.parent} to write it in")
+    if not out.exists():
+        return
+    if not out.is_dir():
+        raise ValueError(f"--out {out}: exists and is not a folder")
+    if out.resolve() in (Path.cwd(), *Path.cwd().parents):
+        raise ValueError(f"--out {out}: the current folder or one above it; name a new one")
+    others = [p.name for p in out.iterdir()
+              if p.name not in ("metrics.json", "report.html") and p.suffix != ".png"]
+    if others:
+        raise ValueError(f"--out {out}: holds files that are not a report ({others[0]}, ...); "
+                         "name a new or empty folder")
 
 
 def _summary_line(name: str, m: dict, ds: dict) -> str:

@@ -17,7 +17,7 @@ from pathlib import Path
 import cv2
 
 from ...reader import Recognizer
-from .recorder import Recorder
+from .recorder import Recorder, refuse_overwrites
 from .runner import Runner, Summary, run_headless
 from .screen import no_display_reason
 from .sources import open_source
@@ -54,6 +54,7 @@ def run_opencv_loop(source: str | int = 0, model: str | os.PathLike | None = Non
     threads = cv2.getNumThreads()
     cv2.setNumThreads(1)  # frames this small: OpenCV's thread pool costs more than it gains
     try:
+        refuse_overwrites(src.inputs, {"--record": record, "--log": log})
         recorder = Recorder(record, src.fps or CAMERA_FPS) if record else None
         runner = Runner(recognizer, smooth, log, recorder, echo=echo and headless)
         try:

@@ -10,6 +10,7 @@ from pathlib import Path
 import cv2
 import numpy as np
 
+from ...io.files import same_file
 from ...regions import Detection
 from .sources import quiet_opencv
 
@@ -68,6 +69,21 @@ class Recorder:
         self._writer.release()
         self._writer = None
         os.replace(self.partial, self.path)
+
+
+def refuse_overwrites(inputs: list[Path], outputs: dict[str, str | os.PathLike | None]) -> None:
+    """OSError (one line) when an output (option -> path) is the same file as an input the
+    source reads or as another output: the run would destroy what it reads or writes."""
+    named = [(option, Path(path)) for option, path in outputs.items() if path]
+    for i, (option, path) in enumerate(named):
+        for other_option, other in named[:i]:
+            if same_file(path, other):
+                raise OSError(f"{path}: {other_option} and {option} name the same file; "
+                              "give each its own")
+        for source in inputs:
+            if same_file(path, source):
+                raise OSError(f"{path}: {option} would overwrite the source being read; "
+                              "write it elsewhere")
 
 
 def open_log(path: str | os.PathLike):

@@ -31,6 +31,7 @@ RECONNECT_DELAYS = (0.5, 1.0, 2.0)  # seconds before each reconnect attempt, the
 STALL_SECONDS = 5.0                 # a camera silent this long counts as lost
 DEFAULT_VIDEO_FPS = 25.0
 SOURCE_HELP = "a camera index (0, 1, ...), a video file, a folder of images, or 'sample'"
+MAX_CAMERA_INDEX = 9999             # OpenCV takes a C int; no machine has more cameras
 
 
 class SourceError(OSError):
@@ -54,6 +55,7 @@ class Source:
     skipped = 0                # files that could not be read (a folder's), each said once
     stills = False             # a folder's photos, unrelated to one another
     hold_last = False          # one photo: the window keeps it on screen until q
+    inputs: list[Path] = []    # the files it reads (no output may overwrite one)
 
     def read(self) -> Frame | None:
         raise NotImplementedError
@@ -114,7 +116,10 @@ class CameraSource(Source):
         self._thread.start()
 
     def _connect(self):
-        cap = self._open(self.index)
+        try:
+            cap = self._open(self.index)
+        except cv2.error:  # a driver or index OpenCV refuses: no camera there
+            return None
         if cap is None or not cap.isOpened():
             if cap is not None:
                 cap.release()
@@ -178,7 +183,7 @@ class VideoSource(Source):
 
     def __init__(self, path: str | Path, loop: bool = False, name: str | None = None):
         self.path, self.loop = Path(path), loop
-        self.name = name or str(path)
+        self.name, self.inputs = name or str(path), [self.path]
         self._cap = _quiet_capture(str(self.path), cv2.CAP_FFMPEG)
         ok, first = self._cap.read() if self._cap.isOpened() else (False, None)
         if not ok or not _good(first):
@@ -218,6 +223,7 @@ class FolderSource(Source):
                               f"({', '.join(sorted(s[1:] for s in IMAGE_SUFFIXES))})")
         self.paths, self.name, self.loop = paths, name, loop
         self.stills, self.hold_last = True, len(paths) == 1 and not loop
+        self.inputs = list(paths)
         self._next, self._index = 0, 0
         self._start = time.monotonic()
 
@@ -252,6 +258,9 @@ def open_source(spec: str | int, loop: bool = False,
     """A camera index, 'sample', a folder, an image file or a video file -> Source."""
     text = str(spec).strip()
     if text.isdigit():
+        if int(text) > MAX_CAMERA_INDEX:
+            raise SourceError(f"no camera at index {text} (camera indices are 0-"
+                              f"{MAX_CAMERA_INDEX}); use --source with {SOURCE_HELP}")
         return CameraSource(int(text), camera_opener)
     if text == "sample":
         if not SAMPLE.exists():

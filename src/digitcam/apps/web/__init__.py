@@ -17,11 +17,12 @@ import socket
 import sys
 
 from ..commands import command
-from ..options import add_reading_options, make_recognizer
+from ..options import add_reading_options, at_least, make_recognizer, number_in
 
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 8000
 DEFAULT_MAX_UPLOAD_MB = 10.0
+UPLOAD_MB_RANGE = (0.01, 1024.0)  # --max-upload-mb: 10 KB (a small PNG) to 1 GB
 DEFAULT_THREADS = 2
 KEEP_ALIVE_S = 30  # idle HTTP connections stay open this long (a page polling now and then)
 INSTALL_HINT = "digitcam: serve needs the web extra: pip install 'digitcam[web]'"
@@ -34,9 +35,11 @@ def _serve_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--port", type=int, default=DEFAULT_PORT,
                    help=f"port (default {DEFAULT_PORT}; 0 picks a free one)")
     add_reading_options(p)
-    p.add_argument("--max-upload-mb", type=float, default=DEFAULT_MAX_UPLOAD_MB,
-                   help=f"largest upload or WebSocket frame (default {DEFAULT_MAX_UPLOAD_MB:g})")
-    p.add_argument("--threads", type=int, default=DEFAULT_THREADS,
+    p.add_argument("--max-upload-mb", type=number_in(*UPLOAD_MB_RANGE),
+                   default=DEFAULT_MAX_UPLOAD_MB,
+                   help=f"largest upload or WebSocket frame, {UPLOAD_MB_RANGE[0]:g}-"
+                        f"{UPLOAD_MB_RANGE[1]:g} (default {DEFAULT_MAX_UPLOAD_MB:g})")
+    p.add_argument("--threads", type=at_least(1), default=DEFAULT_THREADS,
                    help=f"recognition threads (default {DEFAULT_THREADS})")
     p.add_argument("--allow-origin", action="append", default=[], metavar="ORIGIN",
                    help="let pages from ORIGIN call the API (CORS); repeatable; none by default")
