@@ -28,5 +28,5 @@ def error_line(e: BaseException) -> str:
         lines = [line.strip() for line in str(e).splitlines() if line.strip()]
         text = lines[-1] if lines else type(e).__name__
         if type(e).__module__.split(".")[0] == "cv2":
-            text = f"OpenCV: {text.removeprefix('error: ')}"
+            text = f"OpenCV: {text.split('error: ')[-1]}"  # not its source file and line
     return printable(text)
