@@ -60,8 +60,9 @@ def make_recognizer(args: argparse.Namespace):
     return ReadingOptions.from_args(args).recognizer(args.model)
 
 
-def at_least(minimum: int) -> Callable[[str], int]:
-    """An argparse `type`: a whole number of `minimum` or more, else a one-line usage error."""
+def at_least(minimum: int, maximum: int = 2**62) -> Callable[[str], int]:
+    """An argparse `type`: a whole number from `minimum` to `maximum`, else a one-line usage
+    error."""
 
     def whole_number(value: str) -> int:
         try:
@@ -70,6 +71,8 @@ def at_least(minimum: int) -> Callable[[str], int]:
             raise argparse.ArgumentTypeError(f"expected a whole number, got {value!r}") from None
         if n < minimum:
             raise argparse.ArgumentTypeError(f"must be at least {minimum}, got {n}")
+        if n > maximum:
+            raise argparse.ArgumentTypeError(f"must be at most {maximum}, got {n}")
         return n
 
     return whole_number

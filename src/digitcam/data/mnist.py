@@ -228,7 +228,8 @@ def load_mnist_data(
     """
     directory = resolve_data_dir(data_dir)
     if directory != default_data_dir() and not directory.is_dir():
-        raise DataError(f"{directory}: no such folder (--data-dir / ${ENV_DATA_DIR}); "
+        what = "not a folder" if directory.exists() else "no such folder"
+        raise DataError(f"{directory}: {what} (--data-dir / ${ENV_DATA_DIR}); "
                         "create it first to download MNIST into it")
     checked = {name: _check_file(directory / name) for name in FILES}
     contents = {name: content for name, (content, _) in checked.items()}

@@ -59,6 +59,7 @@ HOSTILE = [
     ["live", "--source", "sample", "--headless", "--log", "/proc/digitcam.jsonl"],
     ["live", "--source", "sample", "--headless", "--record", "/proc/x.mp4"],
     ["live", "--source", "sample", "--max-frames", "0"],
+    ["live", "--source", "sample", "--smooth", "99999999999999999999"],
     ["serve", "--max-upload-mb", "inf"],                                # point 2
     ["serve", "--max-upload-mb", "nan"],
     ["serve", "--max-upload-mb", "1e-9"],
@@ -82,6 +83,7 @@ HOSTILE = [
     ["evaluate", "--out", "{d}/p.png"],
     ["evaluate", "--out", "{d}", "--limit", "5"],                       # not a report folder
     ["evaluate", "--data-dir", "/nonexistent-digitcam/mnist", "--out", "{d}/rep", "--limit", "5"],
+    ["evaluate", "--data-dir", "{d}/p.png", "--out", "{d}/rep", "--limit", "5"],
     ["predict", "--threshold", "nan", "{d}/p.png"],
     ["predict", "--min-confidence", "nan", "{d}/p.png"],
     ["predict", "--model", "/dev/zero", "{d}/p.png"],
@@ -107,6 +109,13 @@ def test_nothing_is_created_for_a_mistyped_folder(files, capsys):
     from pathlib import Path
 
     assert not Path("/nonexistent-digitcam").exists()
+
+
+def test_a_full_disk_under_the_log_names_the_log(capsys):
+    code, err = run(["live", "--source", "sample", "--headless", "--log", "/dev/full"], capsys)
+    assert code == 1
+    assert err.strip() == ("digitcam: error: /dev/full: cannot write the log "
+                           "(No space left on device)")
 
 
 def test_an_output_under_proc_names_the_file_asked_for(files, capsys, mnist):

@@ -65,7 +65,7 @@ def _live_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--log", metavar="OUT.jsonl", help="one JSON object per frame")
     p.add_argument("--max-frames", type=at_least(1), metavar="N",
                    help="stop after N frames")
-    p.add_argument("--smooth", type=at_least(1), default=SMOOTH_FRAMES, metavar="N",
+    p.add_argument("--smooth", type=at_least(1, 1000), default=SMOOTH_FRAMES, metavar="N",
                    help=f"average each digit over N frames (default {SMOOTH_FRAMES}; 1: off)")
     p.add_argument("--loop", action="store_true", help="replay a video or folder forever")
     p.add_argument("--collect", metavar="DIR",

@@ -3,6 +3,7 @@ smoothed, logged, echoed and counted; and the headless loop."""
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import json
 import os
@@ -105,7 +106,7 @@ class Runner:
         self.recognizer = recognizer
         self.smoother = Smoother(smooth, recognizer.min_confidence)
         self.recorder, self.echo = record, echo
-        self._log = open_log(log) if log else None
+        self._log, self._log_path = (open_log(log) if log else None), log
         self._said = ""
         self._file = ""  # the photo being read (a folder's): another one starts afresh
 
@@ -131,8 +132,11 @@ class Runner:
                   "latency_ms": round(r.latency_ms, 3), "mode": self.recognizer.mode}
         if r.frame.name:
             record["file"] = r.frame.name
-        self._log.write(json.dumps(record) + "\n")
-        self._log.flush()  # a killed run keeps every line up to its last frame
+        try:
+            self._log.write(json.dumps(record) + "\n")
+            self._log.flush()  # a killed run keeps every line up to its last frame
+        except OSError as e:  # a full disk: say which file
+            raise OSError(f"{self._log_path}: cannot write the log ({e.strerror or e})") from None
 
     def _say(self, r: Result) -> None:
         if self.echo and r.text and r.text != self._said:
@@ -145,8 +149,9 @@ class Runner:
             if self.recorder is not None:
                 self.recorder.close()
         finally:
-            if self._log is not None:
-                self._log.close()
+            if self._log is not None:  # flushed after every line: a failed close (full disk)
+                with contextlib.suppress(OSError):  # was said by the write that failed
+                    self._log.close()
 
 
 def status_line(recognizer: Recognizer, fps: float, latency_ms: float, state: str) -> str:
