@@ -17,7 +17,7 @@ import socket
 import sys
 
 from ..commands import command
-from ..options import add_reading_options, at_least, make_recognizer, number_in
+from ..options import add_reading_options, make_recognizer, number_in
 
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 8000
@@ -39,7 +39,7 @@ def _serve_args(p: argparse.ArgumentParser) -> None:
                    default=DEFAULT_MAX_UPLOAD_MB,
                    help=f"largest upload or WebSocket frame, {UPLOAD_MB_RANGE[0]:g}-"
                         f"{UPLOAD_MB_RANGE[1]:g} (default {DEFAULT_MAX_UPLOAD_MB:g})")
-    p.add_argument("--threads", type=at_least(1), default=DEFAULT_THREADS,
+    p.add_argument("--threads", type=int, default=DEFAULT_THREADS,
                    help=f"recognition threads (default {DEFAULT_THREADS})")
     p.add_argument("--allow-origin", action="append", default=[], metavar="ORIGIN",
                    help="let pages from ORIGIN call the API (CORS); repeatable; none by default")
