@@ -20,7 +20,7 @@ import numpy as np
 from .detect import Detector, get_detector
 from .io.frames import to_gray
 from .io.images import load_image
-from .layout import as_reading, reading_order, text_of
+from .layout import arrange, as_reading, text_of
 from .recognize import DigitRecognizer, get_recognizer
 from .regions import Detection
 
@@ -31,11 +31,35 @@ DEFAULT_MIN_CONFIDENCE = 0.5
 # mode -> (detector name, its options), (recogniser name, its options). Detectors are also
 # given threshold=, recognisers model=. A new pipeline is one line here.
 PIPELINES: dict[str, tuple[tuple[str, dict], tuple[str, dict]]] = {
+    "learned": (("learned", {}), ("lines", {})),  # networks: numbers found, lines read (CTC)
     "multi": (("components", {}), ("mnist", {"normalize": "fit"})),  # every digit, robust
     "roi": (("roi", {}), ("mnist", {"normalize": "squash"})),        # the paper's central box
 }
 MODES = tuple(PIPELINES)
 ImageInput = str | os.PathLike | bytes | np.ndarray  # what Recognizer.read takes
+DEFAULT_MODE = "learned"
+
+
+def mode_for(model: str | os.PathLike | None, mode: str | None) -> str:
+    """The mode to read in: `mode` when given; else multi for a digit classifier's model
+    (`--model mlp` reads as it always did) and DEFAULT_MODE otherwise."""
+    if mode is not None:
+        return check_mode(mode)
+    if model is not None:
+        from .assets.registry import CLASSIFIER, kind_of, locate
+
+        path = locate(model)
+        if path.is_file() and kind_of(path) == CLASSIFIER:
+            return "multi"
+    return DEFAULT_MODE
+
+
+def model_kind(mode: str) -> str:
+    """The kind of model (assets.registry.KINDS) that `model=` names in `mode`: a digit
+    classifier for multi and roi, a line model for learned."""
+    from .recognize import RECOGNIZERS
+
+    return RECOGNIZERS[PIPELINES[check_mode(mode)][1][0]].model_kind
 
 
 def check_mode(mode: object) -> str:
@@ -71,8 +95,11 @@ def confidence_value(value: object, what: str = "min_confidence") -> float:
 class Recognizer:
     """Reads handwritten digits in a camera frame or photo of any size.
 
-    model: shipped name ("cnn", "mlp", ...) or path to an .onnx file; mode: a name in
-    PIPELINES, "multi" (every digit, robust) or "roi" (the paper's central box); threshold:
+    model: the recogniser's model, a shipped name or a path to an .onnx file (None: the
+    mode's own); mode: a name in PIPELINES, "learned" (networks find numbers and read each
+    as a line; the default), "multi" (connected components, a digit classifier per digit;
+    the default when `model` is a classifier such as "cnn" or "mlp") or "roi" (the paper's
+    central box); threshold:
     None or "auto" for automatic, or 0-255; min_confidence: readings below it are dropped
     (kept with keep_rejected=True); detector, recognizer: objects that replace the mode's
     (digitcam.detect.Detector, digitcam.recognize.DigitRecognizer), used as given: model
@@ -80,16 +107,19 @@ class Recognizer:
     detector with a `threshold` attribute, as live's trackbar does).
     """
 
-    def __init__(self, model: str | os.PathLike | None = None, mode: str = "multi",
+    def __init__(self, model: str | os.PathLike | None = None, mode: str | None = None,
                  threshold: int | str | None = None,
                  min_confidence: float = DEFAULT_MIN_CONFIDENCE,
                  detector: Detector | None = None, recognizer: DigitRecognizer | None = None):
-        check_mode(mode)
+        if mode is not None:
+            check_mode(mode)
         self._threshold = threshold_value(threshold)
         self.min_confidence = confidence_value(min_confidence)
         self.model = model
         self._own_detector, self._own_recognizer = detector, recognizer
-        self.mode = mode
+        self._switching = False
+        self.mode = mode_for(model, mode)
+        self._switching = True  # later switches (live's m key) fall back to the mode's model
 
     @property
     def mode(self) -> str:
@@ -100,10 +130,24 @@ class Recognizer:
         """Switching mode (live's m key) rebuilds the pipeline; objects passed in stay."""
         (det_name, det_kw), (rec_name, rec_kw) = PIPELINES[check_mode(mode)]
         self.recognizer = self._own_recognizer if self._own_recognizer is not None else \
-            get_recognizer(rec_name, model=self.model, **rec_kw)
+            get_recognizer(rec_name, model=self._model_for(rec_name), **rec_kw)
         self.detector = self._own_detector if self._own_detector is not None else \
             get_detector(det_name, threshold=self._threshold, **det_kw)
         self._mode = mode
+
+    def _model_for(self, recognizer: str):
+        """`model` for the recogniser; on a later switch of mode, the mode's own default
+        when `model` is of another kind (a classifier named for multi, then learned)."""
+        from .assets.registry import ModelError, resolve_model
+        from .recognize import RECOGNIZERS
+
+        if self.model is None or not self._switching:
+            return self.model
+        try:
+            resolve_model(self.model, RECOGNIZERS[recognizer].model_kind)
+        except ModelError:
+            return None
+        return self.model
 
     @property
     def threshold(self) -> int | None:
@@ -122,8 +166,9 @@ class Recognizer:
 
     @property
     def model_name(self) -> str:
-        classifier = self.classifier
-        return classifier.name if classifier is not None else self.recognizer.name
+        """The name of the recogniser's model (its classifier's, or its own network's)."""
+        model = self.classifier or getattr(self.recognizer, "model", None)
+        return getattr(model, "name", None) or self.recognizer.name
 
     def read(self, image: ImageInput, keep_rejected: bool = False) -> list[Detection]:
         """Detections in reading order (left to right, lines top to bottom) in `image`: a
@@ -133,7 +178,7 @@ class Recognizer:
         detections = self.recognizer.recognize(gray, self.detector.detect(gray))
         if not keep_rejected:
             detections = self.confident(detections)
-        return [detections[i] for i in reading_order([d.box for d in detections])]
+        return arrange(detections)
 
     def confident(self, detections: list[Detection]) -> list[Detection]:
         """The detections at or above min_confidence, in their order."""

@@ -30,6 +30,9 @@ class Region:
     ink: np.ndarray | None = field(default=None, repr=False)
     # ink: the region's ink as the detector cut it (grey, ink bright, tight to box), for
     # recognisers that want it; None: recognisers cut it from the frame themselves
+    rect: tuple | None = None
+    # rect: the turned rectangle ((cx, cy), (w, h), angle in degrees) of a line of writing,
+    # w along it, as cv2.minAreaRect gives it; None: the box, level
 
 
 @dataclass
@@ -41,7 +44,12 @@ class Detection:
     box: Box                      # x, y, w, h in the input image's pixels
     probs: np.ndarray = field(repr=False)  # (10,) probabilities
     crop: np.ndarray = field(repr=False)   # (28, 28) uint8: what the model saw
+    after: str = ""               # separators read right after this digit (".", ",", "-", "/")
+    line: int | None = None       # which line of writing it is on (set by the layout)
 
     def as_dict(self) -> dict:
-        return {"digit": self.digit, "confidence": round(self.confidence, 4),
-                "box": [int(v) for v in self.box]}
+        out = {"digit": self.digit, "confidence": round(self.confidence, 4),
+               "box": [int(v) for v in self.box]}
+        if self.after:
+            out["after"] = self.after
+        return out

@@ -8,10 +8,18 @@ import dataclasses
 import numpy as np
 import pytest
 
-from digitcam.detect import DETECTORS, ComponentConfig, ComponentDetector, RoiDetector, get_detector
+from digitcam.assets.registry import ModelError
+from digitcam.detect import (
+    DETECTORS,
+    ComponentConfig,
+    ComponentDetector,
+    NumberDetector,
+    RoiDetector,
+    get_detector,
+)
 from digitcam.io.frames import to_gray
 from digitcam.reader import PIPELINES, Recognizer, threshold_value
-from digitcam.recognize import RECOGNIZERS, MnistRecognizer, get_recognizer
+from digitcam.recognize import RECOGNIZERS, LineRecognizer, MnistRecognizer, get_recognizer
 from digitcam.regions import Detection, Region
 from digitcam.synth.scenes import number_scene
 from tests.badfiles import MODEL
@@ -52,8 +60,10 @@ def test_detector_and_recognizer_are_constructor_arguments():
 
 
 def test_modes_are_pipelines_of_named_parts():
-    assert set(PIPELINES) == {"multi", "roi"}
-    r = Recognizer(MODEL, threshold=90)
+    assert set(PIPELINES) == {"learned", "multi", "roi"}
+    r = Recognizer()
+    assert isinstance(r.detector, NumberDetector) and isinstance(r.recognizer, LineRecognizer)
+    r = Recognizer(MODEL, mode="multi", threshold=90)
     assert isinstance(r.detector, ComponentDetector) and r.detector.threshold == 90
     assert isinstance(r.recognizer, MnistRecognizer) and r.recognizer.normalize == "fit"
     r.mode = "roi"
@@ -61,6 +71,18 @@ def test_modes_are_pipelines_of_named_parts():
     assert r.recognizer.normalize == "squash"
     r.threshold = "auto"
     assert r.threshold is None and r.detector.threshold is None
+
+
+def test_a_model_of_the_wrong_kind_is_refused_by_name_then_left_on_a_switch():
+    with pytest.raises(ModelError, match="deep.* classifier model, not a line-ctc model"):
+        Recognizer("deep", mode="learned")
+    with pytest.raises(ModelError, match="lines.* line-ctc model, not a classifier model"):
+        Recognizer("lines", mode="multi")
+    r = Recognizer("cnn", mode="multi")
+    r.mode = "learned"                 # live's m key: the learned mode's own model
+    assert r.model_name == "lines"
+    r.mode = "multi"
+    assert r.model_name == "cnn"
 
 
 def test_registries_name_every_part():

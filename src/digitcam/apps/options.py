@@ -18,15 +18,20 @@ from ..reader import MODES, confidence_value, threshold_value
 
 def add_model_options(p: argparse.ArgumentParser, several: bool = False) -> None:
     p.add_argument("--model", default=None, action="append" if several else "store",
-                   help="shipped model name (cnn, mlp, ...) or path to an .onnx file "
-                        "(default: the shipped deep)" + ("; repeat to compare" if several else ""))
+                   help="the recogniser's model: shipped name or path to an .onnx file; in "
+                        "mode learned a line model (default: the shipped lines), in multi and "
+                        "roi a digit classifier (deep, cnn, mlp; default deep)"
+                        + ("; repeat to compare" if several else ""))
 
 
 def add_reading_options(p: argparse.ArgumentParser, several_models: bool = False) -> None:
     """Options of the recogniser shared by every front end (--model repeatable if asked)."""
     add_model_options(p, several_models)
-    p.add_argument("--mode", choices=MODES, default="multi",
-                   help="multi: every digit in view (default); roi: the paper's central box")
+    p.add_argument("--mode", choices=MODES, default=None,
+                   help="learned: networks find the numbers and read each as a line "
+                        "(default); multi: connected components, one classifier call per "
+                        "digit (the first round's pipeline; the default when --model names a "
+                        "classifier); roi: the paper's central box")
     p.add_argument("--threshold", default="auto",
                    help="binarisation threshold 0-255, or 'auto' (default)")
     p.add_argument("--min-confidence", type=float, default=None,
@@ -37,7 +42,7 @@ def add_reading_options(p: argparse.ArgumentParser, several_models: bool = False
 class ReadingOptions:
     """--mode, --threshold and --min-confidence, validated (None: the recogniser's default)."""
 
-    mode: str = "multi"
+    mode: str | None = None
     threshold: int | None = None
     min_confidence: float | None = None
 

@@ -10,9 +10,10 @@ A new recogniser is a class with `name` and `recognize(gray, regions) -> list[De
 from __future__ import annotations
 
 from .base import DigitRecognizer
+from .lines import LineRecognizer
 from .mnist import MnistRecognizer
 
-RECOGNIZERS: dict[str, type] = {"mnist": MnistRecognizer}
+RECOGNIZERS: dict[str, type] = {"lines": LineRecognizer, "mnist": MnistRecognizer}
 
 
 def get_recognizer(name: str, **kwargs) -> DigitRecognizer:
@@ -22,4 +23,5 @@ def get_recognizer(name: str, **kwargs) -> DigitRecognizer:
     return RECOGNIZERS[name](**kwargs)
 
 
-__all__ = ["RECOGNIZERS", "DigitRecognizer", "MnistRecognizer", "get_recognizer"]
+__all__ = ["RECOGNIZERS", "DigitRecognizer", "LineRecognizer", "MnistRecognizer",
+           "get_recognizer"]

@@ -12,7 +12,15 @@ from pathlib import Path
 
 import numpy as np
 
-from ..assets.registry import INPUT_SHAPE, ModelError, check_card, load_card, resolve_model
+from ..assets.registry import (
+    INPUT_SHAPE,
+    ModelError,
+    check_card,
+    first_line,
+    load_card,
+    open_session,
+    resolve_model,
+)
 from ..io.frames import white_value
 
 
@@ -37,34 +45,15 @@ def as_model_input(images: np.ndarray) -> np.ndarray:
     return np.ascontiguousarray(x[..., None])
 
 
-def _first_line(error: Exception) -> str:
-    text = str(error).strip()
-    return text.splitlines()[0] if text else type(error).__name__
-
-
 class Classifier:
     """One ONNX Runtime session for one model, reused for every call."""
 
     def __init__(self, model: str | os.PathLike | None = None, threads: int = 1):
-        # no telemetry: without this, importing onnxruntime writes a device id under
-        # ~/.cache/Microsoft/DeveloperTools (and complains in colour if HOME is read-only)
-        os.environ.setdefault("ORT_DISABLE_TELEMETRY", "1")
-        import onnxruntime as ort
-
         self.path = resolve_model(model)
         self.name = self.path.stem
         self.card = load_card(self.path)
         check_card(self.path, self.card)
-        options = ort.SessionOptions()
-        options.intra_op_num_threads = threads
-        options.inter_op_num_threads = 1
-        options.log_severity_level = 3
-        try:
-            self.session = ort.InferenceSession(
-                str(self.path), options, providers=["CPUExecutionProvider"]
-            )
-        except Exception as e:  # onnxruntime raises its own exception types
-            raise ModelError(f"{self.path}: not a usable ONNX model ({_first_line(e)})") from None
+        self.session = open_session(self.path, threads)
         self._check_signature()
         self.input_name = self.session.get_inputs()[0].name
 
@@ -86,7 +75,7 @@ class Classifier:
         try:
             probs = self.session.run(None, {self.input_name: x})[0]
         except Exception as e:  # onnxruntime raises its own exception types
-            raise ModelError(f"{self.path}: the model failed to run ({_first_line(e)})") from None
+            raise ModelError(f"{self.path}: the model failed to run ({first_line(e)})") from None
         if probs.shape != (len(x), 10):
             raise ModelError(f"{self.path}: output shape {probs.shape}, expected ({len(x)}, 10)")
         if not (np.isfinite(probs).all() and probs.min() >= -1e-3 and probs.max() <= 1 + 1e-3

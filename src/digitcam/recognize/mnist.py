@@ -90,6 +90,7 @@ class MnistRecognizer:
     normalize: "fit" (MNIST's own way) or "squash" (the paper's)."""
 
     name = "mnist"
+    model_kind = "classifier"  # what model= names (assets.registry.KINDS)
 
     def __init__(self, model: str | os.PathLike | None = None, normalize: str = "fit"):
         if normalize not in NORMALIZATIONS:

@@ -3,6 +3,7 @@
     digitcam evaluate --out report/                      # the shipped model on MNIST's test set
     digitcam evaluate --model mlp --model cnn            # models side by side
     digitcam evaluate --dataset my_digits/ --out mine/   # my_digits/0/*.png ... my_digits/9/*.png
+    digitcam evaluate --dataset photos/                  # photos/labels.json: path -> digits
 
 Writes metrics.json, one PNG per figure and a self-contained report.html. Needs the evaluate
 extra (scikit-learn, matplotlib); this module stays light: they are imported when it runs.
@@ -26,7 +27,9 @@ def _evaluate_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--dataset", default="mnist", metavar="mnist|DIR",
                    help="mnist: the MNIST test set (default); DIR: your own digits as "
                         "DIR/0/*.png ... DIR/9/*.png, photos or scans of any size, read like "
-                        "`digitcam predict` reads them")
+                        "`digitcam predict` reads them; or DIR with a labels.json mapping "
+                        "image paths to the digits written in them (numbers read exactly "
+                        "and digits read, per subfolder, and the failures drawn)")
     p.add_argument("--data-dir", default=None, help="folder of the MNIST .gz files "
                    "(default: $DIGITCAM_DATA, else the user cache; downloaded if missing)")
     p.add_argument("--out", default="report", metavar="DIR",

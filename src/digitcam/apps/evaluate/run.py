@@ -14,6 +14,7 @@ import json
 import re
 import sys
 import time
+from dataclasses import replace
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -31,6 +32,7 @@ from .dataset import list_dataset, read_dataset
 from .figures_coverage import coverage_figure
 from .metrics import Predictions, summarize
 from .report import build_html
+from .strings import evaluate_labelled, is_labelled
 
 BATCH = 1000
 MODEL_FIGURES = {
@@ -173,8 +175,13 @@ def evaluate(cfg: EvaluateConfig) -> int:
     progress = cfg.progress
     out = Path(cfg.out)
     check_out(out)
+    kind = "mnist" if cfg.dataset in (None, "mnist") else (
+        "labelled" if is_labelled(cfg.dataset) else "folder")
+    if kind == "mnist" and cfg.reading.mode is None:  # the classifiers' analysis
+        cfg = replace(cfg, reading=replace(cfg.reading, mode="multi"))
     recs = recognizers(cfg)
-    kind = "mnist" if cfg.dataset in (None, "mnist") else "folder"
+    if kind == "labelled":
+        return evaluate_labelled(cfg, recs, out, progress)
     part = (_on_mnist if kind == "mnist" else _on_folder)(cfg, recs, progress)
     preds, rob = part["preds"], part["rob"]
     samples = len(next(iter(preds.values())).y_true)

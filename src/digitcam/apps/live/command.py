@@ -1,7 +1,7 @@
 """Live recognition: the paper's real-time OpenCV loop, rebuilt to read real pages.
 
 Usage:
-    digitcam live [--source 0|VIDEO|FOLDER|IMAGE|sample] [--mode multi|roi]
+    digitcam live [--source 0|VIDEO|FOLDER|IMAGE|sample] [--mode learned|multi|roi]
                   [--threshold N|auto] [--min-confidence P] [--model NAME|PATH]
                   [--headless] [--record OUT.mp4] [--log OUT.jsonl] [--max-frames N]
                   [--smooth N] [--loop] [--collect DIR] [--snapshots DIR]
@@ -19,7 +19,7 @@ paper. The window is fitted to the screen, 'processed' beside or below it.
     0-9          while frozen, with --collect DIR: save the digit in view as that digit,
                  under DIR/<digit>/ (a fine-tuning dataset); with several digits in view,
                  first click the one to save. What was saved is said on screen and stdout.
-    m            switch mode: multi (every digit) <-> roi (the paper's central box); a
+    m            switch mode: learned -> multi (components) -> roi (the paper's box); a
                  frozen frame is read again
     s            save a snapshot (frame, annotated frame, model inputs) in --snapshots
     q, Esc       quit; closing the window does too (closing 'processed' just hides it)

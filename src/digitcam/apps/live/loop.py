@@ -28,7 +28,7 @@ CAMERA_FPS = 30.0           # the frame rate written to --record for a camera
 
 
 def run_opencv_loop(source: str | int = 0, model: str | os.PathLike | None = None,
-                    mode: str = "multi", threshold: int | None = None,
+                    mode: str | None = None, threshold: int | None = None,
                     min_confidence: float | None = None, headless: bool | None = None,
                     record: str | os.PathLike | None = None,
                     log: str | os.PathLike | None = None, max_frames: int | None = None,

@@ -12,6 +12,7 @@ from pathlib import Path
 import cv2
 import numpy as np
 
+from ...reader import MODES
 from ...regions import Detection
 from .draw import YELLOW, key_help, processed_mosaic
 from .recorder import save_crops, save_snapshot
@@ -30,7 +31,7 @@ KEY_ESC, KEY_SPACE = 27, 32
 KEYS = [("click", "start / pause reading"), ("space", "freeze / resume the feed"),
         ("click", "frozen, --collect: pick the digit to save"),
         ("0-9", "frozen, --collect: save the digit in view as that"),
-        ("m", "mode: multi (every digit) / roi (central box)"), ("s", "save a snapshot"),
+        ("m", "mode: learned / multi (components) / roi (central box)"), ("s", "save a snapshot"),
         ("trackbar", "binarisation threshold, 0: auto"), ("h, ?", "show / hide these keys"),
         ("q, Esc", "quit")]
 SYSTEM_FONTS = ("/usr/share/fonts/truetype/dejavu", "/usr/share/fonts/truetype",
@@ -177,7 +178,8 @@ class Window:
         elif key in (ord("h"), ord("?")):
             self.help = not self.help
         elif key == ord("m"):
-            self.recognizer.mode = "roi" if self.recognizer.mode == "multi" else "multi"
+            modes = list(MODES)
+            self.recognizer.mode = modes[(modes.index(self.recognizer.mode) + 1) % len(modes)]
             self.runner.smoother.reset()
             self.reread, self.selected = True, None  # a frozen frame is read again
             self.say(f"mode: {self.recognizer.mode}")

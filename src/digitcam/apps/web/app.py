@@ -42,9 +42,17 @@ from fastapi.staticfiles import StaticFiles
 from pydantic import BaseModel, Field
 
 from ... import __version__
-from ...assets.registry import ModelError, load_card, resolve_model
+from ...assets.registry import (
+    CLASSIFIER,
+    DEFAULT_MODEL,
+    ModelError,
+    available_models,
+    kind_of,
+    load_card,
+    locate,
+)
 from ...io.images import ImageError
-from ...reader import DEFAULT_MIN_CONFIDENCE, threshold_value
+from ...reader import DEFAULT_MIN_CONFIDENCE, mode_for, model_kind, threshold_value
 from . import DEFAULT_MAX_UPLOAD_MB, DEFAULT_THREADS
 from .docs import add_docs
 from .limits import LOOPBACK_HOSTS, TEST_CLIENT_HOST, BodyLimit, HostAllowList, SecurityHeaders
@@ -86,6 +94,7 @@ class DigitReading(BaseModel):
     confidence: float
     box: list[int] = Field(description="x, y, width, height in the image's pixels")
     line: int = Field(description="the index in `lines` of the digit's line")
+    after: str | None = Field(None, description="separators read right after this digit")
     probs: list[float] | None = Field(None, description="0-9 probabilities (details=true)")
     crop: str | None = Field(None, description="the 28x28 model input, PNG data URL "
                                                "(details=true)")
@@ -168,7 +177,7 @@ async def list_models(service: ServiceDep) -> dict[str, Any]:
 
 
 def model_info(name: str, path: str) -> dict[str, Any]:
-    card = load_card(resolve_model(path))
+    card = load_card(locate(path))
     return {"name": name, "description": card.get("description", ""),
             "parameters": card.get("parameters"), "accuracy": card.get("accuracy", {})}
 
@@ -182,7 +191,7 @@ async def read(
     service: ServiceDep,
     file: Annotated[UploadFile, File(description="an image: PNG, JPEG, BMP, WebP, ...")],
     model: Annotated[str | None, Query(description="a name from /api/models")] = None,
-    mode: Annotated[str | None, Query(description="multi or roi")] = None,
+    mode: Annotated[str | None, Query(description="learned, multi or roi")] = None,
     threshold: Annotated[str | None, Query(
         description="0-255, or auto (the default), as the CLI's --threshold")] = None,
     min_confidence: Annotated[float | None, Query(ge=0, le=1)] = None,
@@ -211,14 +220,17 @@ async def read(
 @router.post("/api/classify", response_model=ClassifyResponse,
              summary="Probabilities of one 28x28 image (white ink on black)")
 async def classify(request: ClassifyRequest, service: ServiceDep) -> dict[str, Any]:
-    name = request.model or service.default.model
-    if name not in service.models:
-        raise HTTPException(400, f"model must be one of {sorted(service.models)}, got {name!r}")
+    classifiers = {**{n: n for n in available_models()}, **{
+        n: p for n, p in service.models.items() if kind_of(locate(p)) == CLASSIFIER}}
+    name = request.model or (service.default.model if service.default.model in classifiers
+                             else DEFAULT_MODEL)
+    if name not in classifiers:
+        raise HTTPException(400, f"model must be one of {sorted(classifiers)}, got {name!r}")
     try:
         pixels = pixels_array(request.pixels)
     except ValueError as e:
         raise HTTPException(422, str(e)) from None
-    probs = await service.run(classify_pixels, service.models[name], pixels)
+    probs = await service.run(classify_pixels, classifiers[name], pixels)
     return {"model": name, "digit": int(probs.argmax()),
             "confidence": round(float(probs.max()), 4),
             "probs": [round(float(p), 4) for p in probs]}
@@ -235,7 +247,7 @@ async def websocket(ws: WebSocket) -> None:
                   service.max_upload_bytes).run()
 
 
-def create_app(model: str | None = None, mode: str = "multi", threshold: int | None = None,
+def create_app(model: str | None = None, mode: str | None = None, threshold: int | None = None,
                min_confidence: float = DEFAULT_MIN_CONFIDENCE,
                max_upload_bytes: int = DEFAULT_MAX_UPLOAD_BYTES, threads: int = DEFAULT_THREADS,
                allow_origins: list[str] | None = None,
@@ -248,11 +260,12 @@ def create_app(model: str | None = None, mode: str = "multi", threshold: int | N
     # Frames this small: OpenCV's own thread pool costs more than it saves, and the server
     # already reads on `threads` threads (as the live loop, single-threaded OpenCV).
     cv2.setNumThreads(1)
-    name, models = model_choices(model)
+    mode = mode_for(model, mode)
+    name, models = model_choices(model, model_kind(mode))
     default = Settings(model=name).updated(
         {"mode": mode, "threshold": threshold, "min_confidence": min_confidence}, models)
-    default.recognizer(models)  # load the model now: a bad one fails here, not at first use
-    check_batches(models[name])  # and read several digits at once
+    # load the model now: a bad one fails here, not at first use; and read several at once
+    check_batches(default.recognizer(models))
     pool = WorkerPool(threads, threads * PENDING_PER_THREAD,
                       max(MAX_PENDING_BYTES, 2 * max_upload_bytes), MAX_WAIT_S)
 

@@ -27,17 +27,18 @@ from typing import Any, TypeVar
 import cv2
 import numpy as np
 
-from ...assets.registry import ModelError, available_models, resolve_model
+from ...assets.registry import CLASSIFIER, ModelError, available_models, resolve_model
 from ...io.images import decode_image
 from ...reader import (
     DEFAULT_MIN_CONFIDENCE,
+    DEFAULT_MODE,
     Recognizer,
     check_mode,
     confidence_value,
     threshold_value,
 )
 from ...recognize.classifier import get_classifier
-from ...regions import Detection
+from ...regions import Detection, Region
 
 PROB_DECIMALS = 4
 MAX_PIXELS = 25_000_000  # uploads and frames: a 6000x4000 photo; larger ones are refused
@@ -58,26 +59,26 @@ def one_line(error: BaseException) -> str:
     return text.splitlines()[0] if text else type(error).__name__
 
 
-def check_batches(model: str) -> None:
-    """Run batches of STARTUP_BATCHES blank digits through `model`: a model that reads one
-    digit but fails on several fails here, at start-up, as a ModelError naming the file."""
-    classifier = get_classifier(model)
+def check_batches(recognizer: Recognizer) -> None:
+    """Run batches of STARTUP_BATCHES blank regions through the recogniser's model: a model
+    that reads one digit but fails on several fails here, at start-up, as a ModelError
+    naming the file."""
+    blank = np.full((64, 256), 255, np.uint8)
     for n in STARTUP_BATCHES:
         try:
             with _native_stderr_silenced():  # onnxruntime prints its failure in colour too
-                probs = classifier.predict_proba(np.zeros((n, 28, 28), np.uint8))
+                recognizer.recognizer.recognize(blank, [Region((0, 0, 256, 64))] * n)
         except ModelError as e:
             raise ModelError(f"{e} (a batch of {n} digits)") from None
-        if probs.shape != (n, 10):  # pragma: no cover - the classifier checks it too
-            raise ModelError(f"{model}: a batch of {n} gave shape {probs.shape}")
 
 
-def model_choices(default: str | None) -> tuple[str, dict[str, str]]:
+def model_choices(default: str | None, kind: str = CLASSIFIER) -> tuple[str, dict[str, str]]:
     """(the server's model's name, {name: model} of those a client may pick): the shipped
-    models and the server's own. Clients name models; they never pass paths."""
-    shipped = available_models()
+    models of `kind` (the server's mode's: reader.model_kind) and the server's own.
+    Clients name models; they never pass paths."""
+    shipped = available_models(kind)
     choices: dict[str, str] = {name: name for name in shipped}
-    path = resolve_model(default)
+    path = resolve_model(default, kind)
     name = path.stem
     if name in shipped and shipped[name].resolve() != path.resolve():
         name = str(default)  # a file named like a shipped model: offer it under its path
@@ -90,7 +91,7 @@ class Settings:
     """How one client wants its frames read."""
 
     model: str                    # a name from model_choices()
-    mode: str = "multi"
+    mode: str = DEFAULT_MODE
     threshold: int | None = None  # None: automatic
     min_confidence: float = DEFAULT_MIN_CONFIDENCE
     details: bool = False         # add probs and the 28x28 crop to each digit

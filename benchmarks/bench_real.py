@@ -1,0 +1,120 @@
+"""Real photos and scans, and the condition suite: digitcam against its peers, same images,
+same run. Prints markdown tables (exact rate per source or family, false reads for
+non-digit families, median ms per image) and writes them as JSON with --json.
+
+    python benchmarks/bench_real.py                          # real-dev and the suite
+    python benchmarks/bench_real.py --readers digitcam,tesseract --per-family 10
+    python benchmarks/bench_real.py --skip-suite --json out.json
+
+A reading is exact when its digits (separators and other characters dropped) equal the
+label; for a family without digits, any digit read is a false read. real-dev rows also
+give the held-out part (training.lines.held_out): the images no model learnt from.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import sys
+import time
+import zlib
+from collections import defaultdict
+from pathlib import Path
+
+import cv2
+
+sys.path.insert(0, str(Path(__file__).parent))
+from peers import READERS  # noqa: E402
+
+HOLDOUT_SHARE = 3  # as digitcam.training.lines: crc32(name) % 10 < 3 is held out
+
+
+def real_items(root: Path):
+    labels = json.loads((root / "labels.json").read_text())
+    for name, truth in sorted(labels.items()):
+        image = cv2.imread(str(root / name), cv2.IMREAD_COLOR)
+        if image is None:
+            print(f"skipping unreadable {name}", file=sys.stderr)
+            continue
+        source = name.split("/")[0]
+        part = "held out" if zlib.crc32(name.encode()) % 10 < HOLDOUT_SHARE else "tuned on"
+        yield [source, f"{source} ({part})"], image, truth
+
+
+def suite_items(per_family: int, seed: int):
+    from digitcam import load_mnist_data
+    from digitcam.synth.conditions import suite
+
+    _, (x, y) = load_mnist_data()
+    for family, image, truth in suite(x, y, per_family, seed):
+        yield [family], image, truth
+
+
+def run(items, readers: dict) -> dict:
+    """{group: {reader: {"right": n, "total": n, "ms": [..]}}} over the items."""
+    table: dict = defaultdict(lambda: defaultdict(lambda: {"right": 0, "total": 0, "ms": []}))
+    for groups, image, truth in items:
+        for name, read in readers.items():
+            t = time.perf_counter()
+            got = read(image)
+            ms = 1000 * (time.perf_counter() - t)
+            for g in groups:
+                cell = table[g][name]
+                cell["right"] += got == truth
+                cell["total"] += 1
+                cell["ms"].append(ms)
+    return table
+
+
+def markdown(title: str, table: dict, readers: list[str], suite: bool) -> str:
+    head = "| " + title + " | n | " + " | ".join(readers) + " | " + " | ".join(
+        f"{r} ms" for r in readers) + " |"
+    lines = [head, "|" + "---|" * (2 + 2 * len(readers))]
+    for group, cells in table.items():
+        n = cells[readers[0]]["total"]
+        negative = suite and "no digits" in group or group == "blank"
+        rates = []
+        for r in readers:
+            c = cells[r]
+            rate = c["right"] / c["total"]
+            rates.append(f"{100 * (1 - rate):.0f}% false" if negative else f"{100 * rate:.1f}%")
+        ms = [f"{statistics.median(cells[r]['ms']):.0f}" for r in readers]
+        lines.append(f"| {group} | {n} | " + " | ".join(rates) + " | " + " | ".join(ms) + " |")
+    return "\n".join(lines)
+
+
+def main() -> int:
+    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    p.add_argument("--real", default=os.environ.get(
+        "DIGITCAM_REAL", str(Path(__file__).resolve().parents[2] / "shared/data/real-dev")),
+        help="labelled folder of real images (default ../shared/data/real-dev)")
+    p.add_argument("--readers", default=",".join(READERS),
+                   help=f"comma-separated, of {', '.join(READERS)} (default all)")
+    p.add_argument("--per-family", type=int, default=40, help="suite pictures per family (40)")
+    p.add_argument("--seed", type=int, default=0, help="suite seed (0)")
+    p.add_argument("--skip-real", action="store_true")
+    p.add_argument("--skip-suite", action="store_true")
+    p.add_argument("--json", default=None, help="also write the tables here")
+    args = p.parse_args()
+    cv2.setNumThreads(1)
+    names = args.readers.split(",")
+    readers = {n: READERS[n]() for n in names}
+    results = {}
+    if not args.skip_real:
+        if not Path(args.real, "labels.json").exists():
+            print(f"no labels.json in {args.real}: real images skipped", file=sys.stderr)
+        else:
+            results["real"] = run(real_items(Path(args.real)), readers)
+            print(markdown("real-dev source", results["real"], names, False), flush=True)
+    if not args.skip_suite:
+        results["suite"] = run(suite_items(args.per_family, args.seed), readers)
+        print(markdown("condition family", results["suite"], names, True), flush=True)
+    if args.json:
+        Path(args.json).write_text(json.dumps(results, indent=1))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,189 @@
+"""A line of handwriting -> characters, by a CNN read with CTC (no segmentation first).
+
+Pre-processing (shared with training, so the network sees at run time what it learnt on):
+the grey crop, ink dark, is scaled to LINE_HEIGHT pixels high keeping its aspect, inverted
+(ink bright) and stretched between the paper level and full-strength ink.
+Post-processing: greedy CTC decoding, each character's span of time steps giving its
+columns, its rows the ink found there; confidence is the character's peak probability.
+
+    x = line_input(gray_crop)                # (32, W) float32, ink bright in [0, 1]
+    chars = decode(probs, line_width=W)      # [Char(text, confidence, x0, x1, probs)]
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+
+import cv2
+import numpy as np
+
+from ..assets.registry import Model
+from ..regions import Detection, Region
+from .mnist import mnist_normalize
+
+ALPHABET = "0123456789.,-/"   # class k + 1; class 0 is the CTC blank
+BLANK = 0
+LINE_HEIGHT = 32
+STRIDE = 4                    # input columns per output time step
+MAX_WIDTH = 1024              # longer lines are squeezed to this many columns
+LEVEL = 2.0                   # degrees: a region turned less is cut straight
+MIN_RANGE = 40.0              # paper-to-ink span (grey levels) below which nothing is stretched
+
+
+def line_input(gray: np.ndarray, max_width: int = MAX_WIDTH) -> np.ndarray:
+    """Grey crop (H, W) uint8, ink dark -> (LINE_HEIGHT, W') float32, ink bright in [0, 1],
+    W' a multiple of STRIDE. Paper maps to 0 whatever its shade, ink to about 1."""
+    h, w = gray.shape
+    width = int(np.clip(round(w * LINE_HEIGHT / max(h, 1)), STRIDE, max_width))
+    width += -width % STRIDE
+    shrink = width < w or h > LINE_HEIGHT
+    g = cv2.resize(gray, (width, LINE_HEIGHT),
+                   interpolation=cv2.INTER_AREA if shrink else cv2.INTER_LINEAR)
+    ink = 255.0 - g.astype(np.float32)
+    paper = float(np.percentile(ink, 30))
+    full = float(np.percentile(ink, 99.5))
+    span = max(full - paper, MIN_RANGE)
+    return np.clip((ink - paper) / span, 0.0, 1.0)
+
+
+def batch_lines(lines: list[np.ndarray]) -> np.ndarray:
+    """Line inputs of different widths -> (N, LINE_HEIGHT, max W, 1), padded with paper."""
+    width = max(x.shape[1] for x in lines)
+    out = np.zeros((len(lines), LINE_HEIGHT, width, 1), np.float32)
+    for i, x in enumerate(lines):
+        out[i, :, : x.shape[1], 0] = x
+    return out
+
+
+@dataclass
+class Char:
+    text: str            # a digit or a separator
+    confidence: float    # peak probability of this character
+    x0: int              # columns of the line input it covers
+    x1: int
+    probs: np.ndarray    # (10,) digit probabilities at its peak (renormalised)
+
+
+def decode(probs: np.ndarray, line_width: int | None = None) -> list[Char]:
+    """Greedy CTC decoding of one line's (T, classes) probabilities: repeats merged, blanks
+    dropped; each character's columns run from midway after the previous character to
+    midway before the next."""
+    best = probs.argmax(1)
+    runs: list[tuple[int, int, int]] = []  # (class, first t, last t)
+    for t, k in enumerate(best):
+        if runs and runs[-1][0] == k and runs[-1][2] == t - 1:
+            runs[-1] = (k, runs[-1][1], t)
+        else:
+            runs.append((int(k), t, t))
+    kept = [r for r in runs if r[0] != BLANK]
+    width = line_width or probs.shape[0] * STRIDE
+    chars = []
+    for i, (k, t0, t1) in enumerate(kept):
+        start = 0 if i == 0 else (kept[i - 1][2] + 1 + t0) / 2
+        end = probs.shape[0] if i == len(kept) - 1 else (t1 + 1 + kept[i + 1][1]) / 2
+        span = probs[t0: t1 + 1, k]
+        peak = t0 + int(span.argmax())
+        digits = probs[peak, 1:11]
+        chars.append(Char(ALPHABET[k - 1], float(span.max()),
+                          int(start * STRIDE), int(min(end * STRIDE, width)),
+                          digits / max(float(digits.sum()), 1e-9)))
+    return chars
+
+
+def ink_rows(x: np.ndarray, x0: int, x1: int, level: float = 0.35) -> tuple[int, int]:
+    """First and last row of line input `x` with ink in columns x0..x1 (all rows if none)."""
+    rows = np.nonzero((x[:, x0:x1] > level).any(1))[0]
+    if len(rows) == 0:
+        return 0, x.shape[0] - 1
+    return int(rows[0]), int(rows[-1])
+
+
+def ink_columns(x: np.ndarray, x0: int, x1: int, level: float = 0.35) -> tuple[int, int]:
+    """First and last column with ink in columns x0..x1 of `x` (x0, x1 - 1 if none)."""
+    cols = np.nonzero((x[:, x0:x1] > level).any(0))[0]
+    if len(cols) == 0:
+        return x0, max(x0, x1 - 1)
+    return x0 + int(cols[0]), x0 + int(cols[-1])
+
+
+def dark_ink(crop: np.ndarray) -> np.ndarray:
+    """`crop` with its ink dark: ink is the minority that departs from the paper's median,
+    so when the bright tail departs further than the dark one the crop is inverted."""
+    lo, mid, hi = np.percentile(crop, (2, 50, 98))
+    return 255 - crop if hi - mid > mid - lo else crop
+
+
+def _char_crop(x: np.ndarray, x0: int, x1: int) -> np.ndarray:
+    """A character's ink from the line input, MNIST-style 28x28 uint8 (for display)."""
+    part = (x[:, x0:x1] * 255).astype(np.uint8)
+    ys, xs = np.nonzero(part > 60)
+    if len(ys) == 0:
+        return np.zeros((28, 28), np.uint8)
+    return mnist_normalize(part[ys.min(): ys.max() + 1, xs.min(): xs.max() + 1])
+
+
+class LineRecognizer:
+    """Reads each region as a line of digits and separators (CNN + CTC, shipped `lines`)."""
+
+    name = "lines"
+    model_kind = "line-ctc"  # what model= names (assets.registry.KINDS)
+
+    def __init__(self, model: str | os.PathLike | None = None, threads: int = 1,
+                 margin: float = 0.15):
+        self.model = Model(model, "line-ctc", threads)
+        self.margin = margin
+
+    def _cut(self, gray: np.ndarray, region) -> tuple[np.ndarray, np.ndarray]:
+        """The region upright with a margin, within the frame, and the matrix back to
+        frame pixels. A level region is cut straight out (no edge stretched into it)."""
+        from ..detect.learned import cut_upright
+
+        if region.rect is not None and abs(region.rect[2]) >= LEVEL:
+            return cut_upright(gray, *region.rect, margin=self.margin)
+        if region.rect is not None:
+            (cx, cy), (w, h), _ = region.rect
+        else:
+            x, y, w, h = region.box
+            cx, cy = x + w / 2, y + h / 2
+        pad = self.margin * h
+        fh, fw = gray.shape
+        x0, y0 = int(max(0, cx - w / 2 - pad)), int(max(0, cy - h / 2 - pad))
+        x1, y1 = int(min(fw, cx + w / 2 + pad + 1)), int(min(fh, cy + h / 2 + pad + 1))
+        x1, y1 = max(x1, x0 + 1), max(y1, y0 + 1)
+        return gray[y0:y1, x0:x1], np.float32([[1, 0, x0], [0, 1, y0]])
+
+    def recognize(self, gray: np.ndarray, regions: list[Region]) -> list[Detection]:
+        if not regions:
+            return []
+        cuts = [self._cut(gray, r) for r in regions]
+        inputs = [line_input(dark_ink(crop)) for crop, _ in cuts]
+        probs = self.model.run(batch_lines(inputs))
+        found = []
+        for k, ((crop, back), x, p) in enumerate(zip(cuts, inputs, probs)):
+            chars = decode(p[: x.shape[1] // STRIDE], x.shape[1])
+            for d in self._detections(chars, x, crop.shape[0] / LINE_HEIGHT, back, gray.shape):
+                d.line = k  # one region, one line of writing
+                found.append(d)
+        return found
+
+    @staticmethod
+    def _detections(chars: list[Char], x: np.ndarray, f: float, back: np.ndarray,
+                    frame_shape: tuple[int, int]) -> list[Detection]:
+        out = []
+        fh, fw = frame_shape
+        for ch in chars:
+            if not ch.text.isdigit():
+                if out:
+                    out[-1].after += ch.text
+                continue
+            c0, c1 = ink_columns(x, ch.x0, max(ch.x1, ch.x0 + 1))
+            r0, r1 = ink_rows(x, c0, c1 + 1)
+            corners = np.float32([[c0, r0], [c1 + 1, r0], [c0, r1 + 1], [c1 + 1, r1 + 1]]) * f
+            pts = cv2.transform(corners[None], back)[0]
+            x0, y0 = np.clip(pts.min(0), 0, (fw - 1, fh - 1))
+            x1, y1 = np.clip(pts.max(0), 0, (fw, fh))
+            box = (int(x0), int(y0), max(1, int(x1 - x0)), max(1, int(y1 - y0)))
+            out.append(Detection(int(ch.text), ch.confidence, box, ch.probs,
+                                 _char_crop(x, c0, c1 + 1)))
+        return out

@@ -1,0 +1,273 @@
+"""Train the line recogniser: a small CNN read with CTC, on synthetic MNIST number lines
+(and, optionally, the training part of a labelled folder of real fields).
+
+    python -m digitcam.training.lines --out runs/lines --epochs 12
+    python -m digitcam.training.lines --out runs/lines --resume       # after an interruption
+    python -m digitcam.training.lines --dry-run                       # a minute, for CI
+
+Every knob is a flag. Synthetic lines are made from the MNIST *training* split only; real
+images (`--real DIR` with a labels.json) are split by file name (real_split) and only the
+training part is learnt from; the held-out part is what the card's accuracy reports.
+Writes OUT.onnx (input (N, 32, W, 1) float, output (N, W/4, 15) probabilities), OUT.json
+(the card), OUT.weights.h5 and OUT.state.json (for --resume).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import time
+import zlib
+from pathlib import Path
+
+import numpy as np
+
+from ..recognize.lines import ALPHABET, LINE_HEIGHT, STRIDE, decode, line_input
+from .runs import RunState, finish, pool_map
+
+TRAIN_WIDTH = 192
+MAX_LABEL = 16
+HOLDOUT_SHARE = 3  # of 10: the share of each real source held out, chosen by file name
+
+
+def held_out(name: str) -> bool:
+    """Whether real image `name` (its path relative to the dataset) is held out: a fixed
+    30% of every source, by a checksum of the name, so anyone can redo the split."""
+    return zlib.crc32(name.encode()) % 10 < HOLDOUT_SHARE
+
+
+def real_split(root: str | os.PathLike, held: bool, sources: str | None = None,
+               ) -> list[tuple[Path, str]]:
+    """(path, digits) of a labelled folder's images on one side of the split; `sources`:
+    comma-separated subfolders to keep (default all)."""
+    root = Path(root)
+    labels = json.loads((root / "labels.json").read_text())
+    keep = sources.split(",") if sources else None
+    return [(root / k, v) for k, v in sorted(labels.items())
+            if held_out(k) == held and (keep is None or k.split("/")[0] in keep)]
+
+
+def encode(text: str) -> list[int]:
+    return [ALPHABET.index(c) + 1 for c in text]
+
+
+def fixed_width(x: np.ndarray, width: int = TRAIN_WIDTH) -> np.ndarray:
+    out = np.zeros((LINE_HEIGHT, width), np.float32)
+    out[:, : min(width, x.shape[1])] = x[:, :width]
+    return out
+
+
+def _make(x: np.ndarray, y: np.ndarray, rng: np.random.Generator) -> tuple[np.ndarray, str]:
+    from ..synth.lines import make_line
+
+    line = make_line(x, y, rng)
+    return (fixed_width(line_input(line.image, TRAIN_WIDTH)) * 255).astype(np.uint8), line.text
+
+
+def synthetic(count: int, seed: int, data_dir: str | None, workers: int) -> tuple:
+    """`count` synthetic lines as (uint8 (N, 32, TRAIN_WIDTH), texts), made in parallel."""
+    made = pool_map(_make, count, seed, data_dir, workers)
+    return np.stack([m[0] for m in made]), [m[1] for m in made]
+
+
+def real_lines(pairs: list[tuple[Path, str]]) -> tuple[np.ndarray, list[str]]:
+    import cv2
+
+    xs, texts = [], []
+    for path, text in pairs:
+        g = cv2.imread(str(path), cv2.IMREAD_GRAYSCALE)
+        if g is None:
+            continue
+        xs.append((fixed_width(line_input(g, TRAIN_WIDTH)) * 255).astype(np.uint8))
+        texts.append(text)
+    return np.stack(xs), texts
+
+
+def build(width: int | None = None):
+    """The network: (N, 32, W, 1) -> (N, W/4, classes) logits. Separable convolutions keep
+    it small (about 0.15 M weights) and fast on a CPU."""
+    import keras
+    from keras import layers
+
+    def block(x, filters, sep=True):
+        conv = layers.SeparableConv2D if sep else layers.Conv2D
+        x = conv(filters, 3, padding="same", use_bias=False)(x)
+        x = layers.BatchNormalization(momentum=0.9)(x)
+        return layers.ReLU()(x)
+
+    inp = keras.Input((LINE_HEIGHT, width, 1), name="line")
+    x = block(inp, 24, sep=False)
+    x = layers.MaxPooling2D(2)(x)                      # 16 x W/2
+    x = block(x, 48, sep=False)
+    x = layers.MaxPooling2D(2)(x)                      # 8 x W/4
+    x = block(x, 64)
+    x = block(x, 64)
+    x = layers.MaxPooling2D((2, 1))(x)                 # 4
+    x = block(x, 96)
+    x = block(x, 96)
+    x = layers.MaxPooling2D((2, 1))(x)                 # 2
+    x = layers.Conv2D(128, (2, 1), use_bias=False)(x)  # 1 x W/4
+    x = layers.BatchNormalization(momentum=0.9)(x)
+    x = layers.ReLU()(x)
+    x = layers.Reshape((-1, 128))(x)
+    for _ in range(2):
+        y = layers.SeparableConv1D(128, 5, padding="same", use_bias=False)(x)
+        y = layers.BatchNormalization(momentum=0.9)(y)
+        x = layers.Add()([x, layers.ReLU()(y)])
+    x = layers.Dropout(0.2)(x)
+    logits = layers.Dense(len(ALPHABET) + 1, name="logits")(x)
+    return keras.Model(inp, logits)
+
+
+def exact_rate(model, x: np.ndarray, texts: list[str], batch: int = 256) -> float:
+    """Share of lines whose digits (separators dropped) are read exactly."""
+    import tensorflow as tf
+
+    right = 0
+    for i in range(0, len(x), batch):
+        xb = x[i: i + batch].astype(np.float32)[..., None] / 255
+        probs = tf.nn.softmax(model(xb, training=False)).numpy()
+        for p, truth in zip(probs, texts[i: i + batch]):
+            read = "".join(c.text for c in decode(p) if c.text.isdigit())
+            right += read == "".join(ch for ch in truth if ch.isdigit())
+    return right / max(len(x), 1)
+
+
+def _labels(texts: list[str]) -> tuple[np.ndarray, np.ndarray]:
+    lab = np.zeros((len(texts), MAX_LABEL), np.int32)
+    lengths = np.zeros(len(texts), np.int32)
+    for i, t in enumerate(texts):
+        codes = encode(t)[:MAX_LABEL]
+        lab[i, : len(codes)] = codes
+        lengths[i] = len(codes)
+    return lab, lengths
+
+
+def fit(model, x: np.ndarray, texts: list[str], epochs: int, batch: int, lr: float,
+        start_epoch: int, on_epoch, seed: int) -> None:
+    """CTC training with Adam and a cosine schedule; `on_epoch(epoch)` after each epoch."""
+    import keras
+    import tensorflow as tf
+
+    labels, lengths = _labels(texts)
+    steps = len(x) // batch
+    schedule = keras.optimizers.schedules.CosineDecay(lr, epochs * steps, alpha=0.02)
+    opt = keras.optimizers.Adam(schedule)
+    opt.iterations.assign(start_epoch * steps)
+    t_out = x.shape[2] // STRIDE
+
+    @tf.function(reduce_retracing=True)
+    def step(xb, yb, lb):
+        with tf.GradientTape() as tape:
+            logits = model(xb, training=True)
+            loss = tf.reduce_mean(tf.nn.ctc_loss(
+                yb, logits, lb, tf.fill([tf.shape(xb)[0]], t_out),
+                logits_time_major=False, blank_index=0))
+        grads = tape.gradient(loss, model.trainable_variables)
+        opt.apply_gradients(zip(grads, model.trainable_variables))
+        return loss
+
+    rng = np.random.default_rng(seed)
+    for epoch in range(start_epoch, epochs):
+        order = rng.permutation(len(x))
+        t0, total = time.time(), 0.0
+        for s in range(steps):
+            idx = np.sort(order[s * batch: (s + 1) * batch])
+            xb = x[idx].astype(np.float32)[..., None] / 255
+            total += float(step(xb, labels[idx], lengths[idx]))
+        print(f"epoch {epoch + 1}/{epochs}: ctc loss {total / steps:.3f} "
+              f"({time.time() - t0:.0f} s)", flush=True)
+        on_epoch(epoch)
+
+
+def main(argv: list[str] | None = None) -> int:
+    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    p.add_argument("--out", default="runs/lines", help="output stem (default runs/lines)")
+    p.add_argument("--synthetic", type=int, default=60_000, help="synthetic lines (60000)")
+    p.add_argument("--real", default=None, help="folder with labels.json: learn from its "
+                   "training part (real_split), report on its held-out part")
+    p.add_argument("--real-sources", default=None,
+                   help="comma-separated subfolders of --real to use (default all)")
+    p.add_argument("--real-repeat", type=int, default=8, help="copies of each real line (8)")
+    p.add_argument("--epochs", type=int, default=12, help="epochs (12)")
+    p.add_argument("--batch-size", type=int, default=64, help="lines per step (64)")
+    p.add_argument("--lr", type=float, default=2e-3, help="peak learning rate (2e-3)")
+    p.add_argument("--seed", type=int, default=0, help="random seed (0)")
+    p.add_argument("--data-dir", default=None, help="MNIST folder (default $DIGITCAM_DATA)")
+    p.add_argument("--workers", type=int, default=os.cpu_count() or 1,
+                   help="processes making synthetic lines (all cores)")
+    p.add_argument("--init", default=None, help="start from these weights (.weights.h5)")
+    p.add_argument("--resume", action="store_true", help="continue from OUT.state.json")
+    p.add_argument("--dry-run", action="store_true", help="tiny run to check it all works")
+    p.add_argument("--export-only", action="store_true",
+                   help="write OUT.onnx from OUT.weights.h5 (a snapshot of a run) and stop")
+    args = p.parse_args(argv)
+    if args.export_only:
+        out = Path(args.out)
+        state = RunState.load(out, vars(args), resume=True)
+        model = build()
+        model.load_weights(state.weights)
+        finish_run(model, out, state)
+        return 0
+    if args.dry_run:
+        args.synthetic, args.epochs, args.real_repeat = 512, 1, 1
+    return train(args)
+
+
+def finish_run(model, out: Path, state: RunState) -> Path:
+    """OUT.onnx (with a softmax, any width) and its card."""
+    import keras
+
+    inp = keras.Input((LINE_HEIGHT, None, 1), name="line")
+    full = keras.Model(inp, keras.layers.Softmax(name="probs")(model(inp)))
+    last = state.history[-1] if state.history else {}
+    return finish(full, out, np.zeros((1, LINE_HEIGHT, 64, 1), np.float32), "line-ctc", state, {
+        "alphabet": ALPHABET,
+        "input": {"shape": [None, LINE_HEIGHT, None, 1], "ink": "bright, [0, 1]",
+                  "stride": STRIDE, "preprocessing": "digitcam.recognize.lines.line_input"},
+        "output": {"shape": [None, None, len(ALPHABET) + 1],
+                   "meaning": "per time step: blank, then the alphabet's characters"},
+        "accuracy": {"held_out_exact": last.get("held_out_exact"),
+                     "held_out": "real images chosen by training.lines.held_out (30% of "
+                                 "each source by file name), never learnt from"},
+    })
+
+
+def train(args: argparse.Namespace) -> int:
+    import keras
+
+    keras.utils.set_random_seed(args.seed)
+    out = Path(args.out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    state = RunState.load(out, vars(args), args.resume)
+    t0 = time.time()
+    x, texts = synthetic(args.synthetic, args.seed, args.data_dir, args.workers)
+    print(f"{len(x)} synthetic lines in {time.time() - t0:.0f} s", flush=True)
+    held = ([], [])
+    if args.real:
+        rx, rt = real_lines(real_split(args.real, False, args.real_sources))
+        held = real_lines(real_split(args.real, True, args.real_sources))
+        x = np.concatenate([x, *[rx] * args.real_repeat])
+        texts = texts + rt * args.real_repeat
+        print(f"{len(rx)} real lines learnt from (x{args.real_repeat}), "
+              f"{len(held[0])} held out", flush=True)
+    model = build()
+    if state.epochs_done:
+        model.load_weights(state.weights)
+    elif args.init:
+        model.load_weights(args.init)
+
+    def on_epoch(epoch: int) -> None:
+        rate = exact_rate(model, *held) if len(held[0]) else None
+        print(f"  held-out exact: {rate}", flush=True)
+        state.save(model, epoch, held_out_exact=rate)
+
+    fit(model, x, texts, args.epochs, args.batch_size, args.lr, state.epochs_done, on_epoch,
+        args.seed)
+    finish_run(model, out, state)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

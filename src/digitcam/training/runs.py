@@ -1,0 +1,114 @@
+"""What the detector's and the line recogniser's training share: synthetic samples made on
+every core, a run's state for --resume, and its outputs (OUT.onnx and the card).
+
+    x = pool_map(make_one, count=20_000, seed=0, data_dir=None, workers=2)
+    state = RunState.load(out, args)     # epochs done, history; saved after each epoch
+    finish(model, out, example, kind="line-ctc", state=state, extra={...})
+"""
+
+from __future__ import annotations
+
+import datetime
+import hashlib
+import json
+import shlex
+import sys
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from ..io.files import atomic_write_text
+from ..io.machine import machine_description
+from .export import _versions, export_onnx
+
+_MNIST: tuple[np.ndarray, np.ndarray] | None = None
+_MAKE: Callable | None = None
+
+
+def _init(data_dir: str | None, make: Callable) -> None:
+    global _MNIST, _MAKE
+    from ..data.mnist import load_mnist_data
+
+    (x, y), _ = load_mnist_data(data_dir)
+    _MNIST, _MAKE = (x, y), make
+
+
+def _one(seed: int):
+    return _MAKE(*_MNIST, np.random.default_rng(seed))
+
+
+def pool_map(make: Callable, count: int, seed: int, data_dir: str | None,
+             workers: int) -> list:
+    """`make(x_train, y_train, rng)` for `count` seeds, on `workers` processes, each with
+    the MNIST training split loaded once (test digits are never drawn)."""
+    from multiprocessing import get_context
+
+    seeds = [seed * 10_000_019 + i for i in range(count)]
+    with get_context("fork").Pool(workers, _init, (data_dir, make)) as pool:
+        return pool.map(_one, seeds, chunksize=64)
+
+
+@dataclass
+class RunState:
+    """A run's progress, in OUT.state.json beside OUT.weights.h5 after every epoch."""
+
+    out: Path
+    args: dict
+    epochs_done: int = 0
+    history: list[dict] = field(default_factory=list)
+    started: float = field(default_factory=time.time)
+
+    @property
+    def weights(self) -> Path:
+        return self.out.with_suffix(".weights.h5")
+
+    @classmethod
+    def load(cls, out: Path, args: dict, resume: bool) -> RunState:
+        path = out.with_suffix(".state.json")
+        state = cls(out, args)
+        if resume and path.exists():
+            saved = json.loads(path.read_text())
+            state.epochs_done, state.history = saved["epochs_done"], saved["history"]
+            state.started -= saved.get("seconds", 0)
+        return state
+
+    def save(self, model, epoch: int, **figures) -> None:
+        self.epochs_done = epoch + 1
+        self.history.append({"epoch": epoch + 1, **figures,
+                             "seconds": round(time.time() - self.started)})
+        model.save_weights(str(self.weights))
+        atomic_write_text(self.out.with_suffix(".state.json"), json.dumps(
+            {"epochs_done": self.epochs_done, "history": self.history, "args": self.args,
+             "seconds": round(time.time() - self.started)}, indent=1))
+
+
+def finish(model, out: Path, example: np.ndarray, kind: str, state: RunState,
+           extra: dict) -> Path:
+    """Write OUT.onnx (the network called once on `example`, then exported) and its card."""
+    model(example)
+    onnx_path = out.with_suffix(".onnx")
+    out.with_suffix(".json").unlink(missing_ok=True)  # an old card describes the old file
+    export_onnx(model, onnx_path)
+    card = {
+        "name": out.name, "kind": kind, **extra,
+        "parameters": int(model.count_params()),
+        "training": {"command": "python -m " + " ".join(
+                         [model_module(kind), *map(shlex.quote, sys.argv[1:])]),
+                     "args": state.args, "machine": machine_description(),
+                     "seconds": round(time.time() - state.started),
+                     "history": state.history},
+        "onnx_sha256": hashlib.sha256(onnx_path.read_bytes()).hexdigest(),
+        "date": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
+        "versions": _versions(),
+    }
+    atomic_write_text(out.with_suffix(".json"), json.dumps(card, indent=1))
+    print(f"saved {onnx_path} and its card {out.with_suffix('.json')}", flush=True)
+    return onnx_path
+
+
+def model_module(kind: str) -> str:
+    return {"line-ctc": "digitcam.training.lines",
+            "detector-fcn": "digitcam.training.detector"}[kind]

@@ -1,0 +1,90 @@
+"""The learned detector's pre- and post-processing: the scale chosen from the image, and
+how a core map becomes turned rectangles in frame pixels."""
+
+from __future__ import annotations
+
+import cv2
+import numpy as np
+import pytest
+
+from digitcam.detect.learned import (
+    MULTIPLE,
+    SHRINK,
+    STRIDE,
+    LearnedConfig,
+    Rect,
+    cut_upright,
+    drop_parts,
+    join_lines,
+    network_input,
+    quad_box,
+    regions_from_map,
+    working_scale,
+)
+
+
+def test_scale_is_chosen_from_the_image():
+    config = LearnedConfig(side=640, field_height=128)
+    assert working_scale((3000, 4000), config) == pytest.approx(640 / 4000)
+    assert working_scale((480, 640), config) == pytest.approx(1.0)
+    assert working_scale((40, 150), config) == pytest.approx(128 / 40)  # a tight field
+    assert working_scale((150, 40), config) == pytest.approx(640 / 150)  # tall: not a field
+
+
+def test_network_input_is_padded_to_a_multiple():
+    x = network_input(np.zeros((50, 70), np.uint8), 1.0)
+    assert x.shape == (1, 64, 80, 1) and x.dtype == np.float32
+    assert x.shape[1] % MULTIPLE == 0 and x.shape[2] % MULTIPLE == 0
+
+
+def test_a_core_grows_back_to_the_number():
+    heat = np.zeros((60, 80), np.float32)
+    heat[20:26, 10:40] = 0.9          # a core 6 cells high, 30 wide
+    (r,) = regions_from_map(heat, 1.0, LearnedConfig())
+    score, centre, size, angle = r.score, r.centre, r.size, r.angle
+    assert score == pytest.approx(0.9)
+    assert centre == pytest.approx((25 * STRIDE, 23 * STRIDE), abs=STRIDE)
+    height = 6 * STRIDE / (1 - 2 * SHRINK)
+    assert size[1] == pytest.approx(height, rel=0.2)
+    assert size[0] == pytest.approx(30 * STRIDE + 2 * SHRINK * height, rel=0.1)
+    assert abs(angle) < 1
+
+
+def test_a_turned_core_gives_a_turned_rectangle():
+    heat = np.zeros((100, 100), np.float32)
+    box = cv2.boxPoints(((50, 50), (50, 8), 20.0))
+    cv2.fillPoly(heat, [np.int32(np.round(box))], 1.0)
+    (r,) = regions_from_map(heat, 1.0, LearnedConfig())
+    size, angle = r.size, r.angle
+    assert angle == pytest.approx(20, abs=4) and size[0] > size[1]
+
+
+def test_weak_or_tiny_cores_are_dropped():
+    heat = np.zeros((40, 40), np.float32)
+    heat[5:10, 5:20] = 0.55           # above threshold, below min_score
+    heat[30, 30] = 0.99               # one cell
+    assert regions_from_map(heat, 1.0, LearnedConfig(min_score=0.6)) == []
+
+
+def test_pieces_of_a_line_are_joined_and_parts_dropped():
+    a = Rect(0.9, (50, 50), (40, 20), 0.0)
+    b = Rect(0.8, (100, 52), (40, 20), 0.0)      # 10 px further along: the same number
+    c = Rect(0.8, (100, 120), (40, 20), 0.0)     # the next line
+    joined = join_lines([a, b, c], gap=0.6)
+    assert len(joined) == 2
+    line = max(joined, key=lambda r: r.size[0])
+    assert line.size[0] == pytest.approx(90, abs=3)
+    stroke = Rect(0.9, (60, 50), (10, 8), 0.0)
+    assert len(drop_parts([line, stroke], inside=0.6)) == 1
+
+
+def test_cut_upright_straightens_and_maps_back():
+    gray = np.full((200, 200), 255, np.uint8)
+    rect = ((100.0, 100.0), (120.0, 30.0), 30.0)
+    cv2.fillPoly(gray, [np.int32(cv2.boxPoints(rect))], 0)
+    crop, back = cut_upright(gray, *rect, margin=0.0)
+    assert crop.shape == (30, 120)
+    assert crop[5:-5, 5:-5].mean() < 20           # the dark bar, now upright
+    centre = cv2.transform(np.float32([[[60, 15]]]), back)[0, 0]
+    assert centre == pytest.approx((100, 100), abs=1)
+    assert quad_box(*rect, (200, 200))[2] == pytest.approx(120 * 0.866 + 30 * 0.5, abs=2)
