@@ -19,6 +19,7 @@ import cv2
 import numpy as np
 
 SEPARATORS = ".,-/"
+PEN_SHARE = 0.35     # digits redrawn as a pen line of their own width (pen_line)
 HERSHEY = (cv2.FONT_HERSHEY_SIMPLEX, cv2.FONT_HERSHEY_DUPLEX, cv2.FONT_HERSHEY_COMPLEX,
            cv2.FONT_HERSHEY_TRIPLEX, cv2.FONT_HERSHEY_SCRIPT_SIMPLEX,
            cv2.FONT_HERSHEY_SCRIPT_COMPLEX, cv2.FONT_HERSHEY_PLAIN)
@@ -42,11 +43,27 @@ def _glyph(digit: np.ndarray, height: int, rng: np.random.Generator) -> np.ndarr
     aspect = rng.uniform(0.85, 1.2)
     w = max(1, int(round(d.shape[1] * height / d.shape[0] * aspect)))
     big = cv2.resize(d, (w, height), interpolation=cv2.INTER_CUBIC).astype(np.float32) / 255
+    if rng.random() < PEN_SHARE:  # a pen line of its own width along the stroke's middle
+        return pen_line(big, rng.uniform(1.0, max(1.5, 0.09 * height)))
     width = rng.uniform(-0.6, 1.0) * height / 28.0   # thinner (ballpoint) to bolder (marker)
     if abs(width) >= 0.5:
         k = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * int(abs(width)) + 1,) * 2)
         big = (cv2.dilate if width > 0 else cv2.erode)(big, k)
     return np.clip((big - rng.uniform(0.1, 0.3)) / 0.5, 0.0, 1.0)
+
+
+def pen_line(cover: np.ndarray, width: float) -> np.ndarray:
+    """The strokes of `cover` (coverage [0, 1]) redrawn `width` pixels wide along their
+    middle (the ridge of the distance to the stroke's edge): a ballpoint's 1-2 px line
+    on a digit of any size, where an enlarged MNIST digit has a marker's stroke."""
+    binary = (cover > 0.5).astype(np.uint8)
+    dist = cv2.distanceTransform(binary, cv2.DIST_L2, 3)
+    ridge = (dist > 0) & (dist >= cv2.dilate(dist, np.ones((3, 3), np.uint8)) - 0.75)
+    line = ridge.astype(np.uint8) * 255
+    r = int(round(width / 2))
+    if r:
+        line = cv2.dilate(line, cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * r + 1,) * 2))
+    return cv2.GaussianBlur(line.astype(np.float32) / 255, (0, 0), 0.6)
 
 
 def _separator(char: str, height: int, rng: np.random.Generator) -> tuple[np.ndarray, int]:

@@ -10,11 +10,11 @@ class probabilities averaged over the last few frames, so the overlay does not f
 from __future__ import annotations
 
 from collections import deque
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 
-from ...layout import reading_order
+from ...layout import arrange
 from ...reader import DEFAULT_MIN_CONFIDENCE
 from ...regions import Detection, iou
 
@@ -34,8 +34,8 @@ class Track:
 
     def smoothed(self) -> Detection:
         mean = np.mean(self.probs, axis=0)
-        d = self.last
-        return Detection(int(mean.argmax()), float(mean.max()), d.box, mean, d.crop)
+        return replace(self.last, digit=int(mean.argmax()), confidence=float(mean.max()),
+                       probs=mean)
 
 
 def similarity(a: np.ndarray, b: np.ndarray) -> float:
@@ -99,4 +99,4 @@ class Smoother:
                 self.tracks.append(Track(d, deque([d.probs], maxlen=self.frames)))
         shown = [t.smoothed() for t in self.tracks if t.misses == 0]
         shown = [d for d in shown if d.confidence >= self.min_confidence]
-        return [shown[i] for i in reading_order([d.box for d in shown])]
+        return arrange(shown)
