@@ -32,8 +32,9 @@ from digitcam.apps.live.tracking import Smoother
 from digitcam.data.mnist import load_mnist_data
 from digitcam.io.machine import machine_description
 from digitcam.layout import reading_order, text_of
-from digitcam.reader import DEFAULT_MIN_CONFIDENCE, Recognizer
+from digitcam.reader import DEFAULT_MIN_CONFIDENCE, MODES, Recognizer
 from digitcam.recognize.mnist import extract_roi
+from digitcam.synth.conditions import condition_image
 from digitcam.synth.scenes import blank_scene, clip, clutter_scene, number_scene
 
 CURVE = (0.0, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 0.95, 0.99)
@@ -116,6 +117,8 @@ def speed(recognizer: Recognizer, x, y, n_frames: int, seed: int) -> dict:
         out[k] = _times(recognizer.read, frames)
     frames = [number_scene(x, y, 5, rng).frame for _ in range(n_frames)]
     out["paper"] = _times(_paper_way(), frames, repeat=1)
+    photos = [condition_image("12 MP", x, y, rng)[0] for _ in range(3)]
+    out["12 MP"] = _times(recognizer.read, photos, repeat=2)
     return out
 
 
@@ -143,8 +146,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--model", default=None,
                         help="shipped name or .onnx (default: the shipped default)")
-    parser.add_argument("--mode", choices=("multi", "roi"), default="multi",
-                        help="roi: the paper's pipeline, for comparison (one digit a frame)")
+    parser.add_argument("--mode", choices=MODES, default=None,
+                        help="default: the reader's (learned); multi: the components "
+                             "pipeline; roi: the paper's, for comparison (one digit a frame)")
     parser.add_argument("--scenes", type=int, default=200, help="scenes per kind")
     parser.add_argument("--clips", type=int, default=6, help="video clips (140 frames each)")
     parser.add_argument("--frames", type=int, default=40, help="frames per speed case")
@@ -158,7 +162,7 @@ def main() -> None:
     x, y = (x_test, y_test) if args.split == "test" else (x_train, y_train)
     recognizer = Recognizer(args.model, args.mode, min_confidence=DEFAULT_MIN_CONFIDENCE)
     cv2.setNumThreads(1)  # as the live loop runs it
-    print(f"model {recognizer.model_name}, mode {args.mode}, MNIST {args.split} digits, "
+    print(f"model {recognizer.model_name}, mode {recognizer.mode}, MNIST {args.split} digits, "
           f"{machine()}, OpenCV single-threaded")
     if parts & {"accuracy", "curve"}:
         sets = scene_sets(x, y, args.scenes, args.seed)
@@ -184,6 +188,8 @@ def main() -> None:
         print("speed per 640x480 frame (median; wall ms, CPU ms of this thread):")
         for k in SPEED_DIGITS:
             print(f"  {k:2d} digits   {sp[k][0]:6.2f}  {sp[k][1]:6.2f}")
+        print(f"  a 12 MP photo (4000x3000, one number) {sp['12 MP'][0]:6.1f}  "
+              f"{sp['12 MP'][1]:6.1f}")
         paper = sp["paper"]
         print(f"  paper's way (roi + Keras predict), 5 digits in view: {paper[0]:6.2f}  "
               f"{paper[1]:6.2f}; ratio {paper[0] / sp[5][0]:.0f}x wall, "

@@ -122,7 +122,12 @@ def _mark(page: np.ndarray, box, rng) -> None:
 def condition_image(family: str, x: np.ndarray, y: np.ndarray, rng: np.random.Generator,
                     ) -> tuple[np.ndarray, str]:
     """One BGR picture of `family` and the digits it shows ("" for none)."""
-    spec = FAMILIES[family]
+    return render_spec(FAMILIES[family], x, y, rng)
+
+
+def render_spec(spec: Spec, x: np.ndarray, y: np.ndarray, rng: np.random.Generator,
+                ) -> tuple[np.ndarray, str]:
+    """One BGR picture drawn to `spec` and the digits it shows ("" for none)."""
     fh, fw = spec.shape
     side = max(fh, fw) if not spec.desk else int(max(fh, fw) * 1.0)
     page = np.zeros((fh, fw), np.float32) if not spec.desk else np.zeros((side, side),
@@ -182,4 +187,4 @@ def suite(x: np.ndarray, y: np.ndarray, per_family: int, seed: int = 0,
             yield (family, *condition_image(family, x, y, rng))
 
 
-__all__ = ["FAMILIES", "Spec", "condition_image", "replace", "suite"]
+__all__ = ["FAMILIES", "Spec", "condition_image", "render_spec", "replace", "suite"]
