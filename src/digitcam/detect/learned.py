@@ -35,8 +35,8 @@ class LearnedConfig:
     coarse_side: the same for a second, coarse look that finds numbers too big for the
         network's view at `side` (0: no second look).
     big: a number at least this high (pixels at `side`) is taken from the coarse look.
-    field_height: an image this short or shorter, and wider than high, is a tight field
-        scan and is enlarged to this height (one look).
+    field_height: an image this short or shorter, and at least `field_aspect` times as
+        wide as high, is a tight field scan and is enlarged to this height (one look).
     threshold: core-map probability above which a cell belongs to a number.
     min_score: mean probability of a core below which it is dropped.
     min_cells: cores smaller than this many map cells are dropped.
@@ -48,8 +48,9 @@ class LearnedConfig:
     coarse_side: int = 224
     big: int = 80
     field_height: int = 128
-    threshold: float = 0.5
-    min_score: float = 0.6
+    field_aspect: float = 1.5
+    threshold: float = 0.35
+    min_score: float = 0.5
     min_cells: int = 3
     join_gap: float = 0.6
     inside: float = 0.6
@@ -71,7 +72,7 @@ class Rect:
 def working_scale(shape: tuple[int, int], config: LearnedConfig) -> float:
     """How much the image is scaled before detection (the scale is chosen from the image)."""
     h, w = shape
-    if h <= config.field_height and w >= h:
+    if h <= config.field_height and w >= config.field_aspect * h:
         return config.field_height / h
     return config.side / max(h, w)
 

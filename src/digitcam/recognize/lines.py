@@ -186,4 +186,6 @@ class LineRecognizer:
             box = (int(x0), int(y0), max(1, int(x1 - x0)), max(1, int(y1 - y0)))
             out.append(Detection(int(ch.text), ch.confidence, box, ch.probs,
                                  _char_crop(x, c0, c1 + 1)))
+        if out:  # after the last digit only a dash means something ("10359-" on a cheque);
+            out[-1].after = "-" if "-" in out[-1].after else ""  # a dot there is a speck
         return out

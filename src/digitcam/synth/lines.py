@@ -43,7 +43,7 @@ def _glyph(digit: np.ndarray, height: int, rng: np.random.Generator) -> np.ndarr
     aspect = rng.uniform(0.85, 1.2)
     w = max(1, int(round(d.shape[1] * height / d.shape[0] * aspect)))
     big = cv2.resize(d, (w, height), interpolation=cv2.INTER_CUBIC).astype(np.float32) / 255
-    if rng.random() < PEN_SHARE:  # a pen line of its own width along the stroke's middle
+    if PEN_SHARE and rng.random() < PEN_SHARE:  # a pen line along the stroke's middle
         return pen_line(big, rng.uniform(1.0, max(1.5, 0.09 * height)))
     width = rng.uniform(-0.6, 1.0) * height / 28.0   # thinner (ballpoint) to bolder (marker)
     if abs(width) >= 0.5:

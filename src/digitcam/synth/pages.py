@@ -21,7 +21,9 @@ from .lines import WORDS, _negative, _printed, make_line, random_text, text_ink,
 
 SIZE = 256
 SHRINK = 0.15
-MIN_ASPECT = 0.6
+MIN_ASPECT = 0.6      # a narrow number's core is widened to this share of its height
+FIELD_SHARE = 0.2     # samples that are a tight scan of one field
+CLOSEUP_SHARE = 0.15  # samples that are a close-up of a short number
 
 
 def _core(box: tuple[float, float, float, float]) -> tuple[float, float, float, float]:
@@ -233,8 +235,8 @@ def closeup_sample(x, y, rng, size: int = SIZE):
 def make_sample(x: np.ndarray, y: np.ndarray, rng: np.random.Generator, size: int = SIZE):
     """One training sample (grey uint8, target float32 in {0, 1}), both size x size."""
     r = rng.random()
-    if r < 0.2:
+    if r < FIELD_SHARE:
         return field_sample(x, y, rng, size)
-    if r < 0.35:
+    if r < FIELD_SHARE + CLOSEUP_SHARE:
         return closeup_sample(x, y, rng, size)
     return page_sample(x, y, rng, size, numbers=r < 0.9)

@@ -19,7 +19,7 @@ from pathlib import Path
 import numpy as np
 
 from ..detect.learned import SHRINK, STRIDE
-from .runs import RunState, finish, pool_map
+from .runs import RunState, add_synth_options, apply_synth_options, finish, pool_map
 
 SIZE = 256
 
@@ -36,7 +36,7 @@ def _make(x: np.ndarray, y: np.ndarray, rng: np.random.Generator):
 
 def synthetic(count: int, seed: int, data_dir: str | None, workers: int):
     """`count` samples: grey images (N, SIZE, SIZE) and core maps (N, SIZE/4, SIZE/4)."""
-    made = pool_map(_make, count, seed + 7, data_dir, workers)
+    made = pool_map(_make, count, seed, data_dir, workers, offset=7)
     return np.stack([m[0] for m in made]), np.stack([m[1] for m in made])
 
 
@@ -93,6 +93,7 @@ def main(argv: list[str] | None = None) -> int:
                    help="processes making samples (all cores)")
     p.add_argument("--init", default=None, help="start from these weights (.weights.h5)")
     p.add_argument("--resume", action="store_true", help="continue from OUT.state.json")
+    add_synth_options(p)
     p.add_argument("--dry-run", action="store_true", help="tiny run to check it all works")
     p.add_argument("--export-only", action="store_true",
                    help="write OUT.onnx from OUT.weights.h5 (a snapshot of a run) and stop")
@@ -123,6 +124,7 @@ def train(args: argparse.Namespace) -> int:
     import keras
 
     keras.utils.set_random_seed(args.seed)
+    apply_synth_options(args)
     out = Path(args.out)
     out.parent.mkdir(parents=True, exist_ok=True)
     state = RunState.load(out, vars(args), args.resume)

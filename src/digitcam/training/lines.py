@@ -24,7 +24,7 @@ from pathlib import Path
 import numpy as np
 
 from ..recognize.lines import ALPHABET, LINE_HEIGHT, STRIDE, decode, line_input
-from .runs import RunState, finish, pool_map
+from .runs import RunState, add_synth_options, apply_synth_options, finish, pool_map
 
 TRAIN_WIDTH = 192
 MAX_LABEL = 16
@@ -199,6 +199,7 @@ def main(argv: list[str] | None = None) -> int:
                    help="processes making synthetic lines (all cores)")
     p.add_argument("--init", default=None, help="start from these weights (.weights.h5)")
     p.add_argument("--resume", action="store_true", help="continue from OUT.state.json")
+    add_synth_options(p)
     p.add_argument("--dry-run", action="store_true", help="tiny run to check it all works")
     p.add_argument("--export-only", action="store_true",
                    help="write OUT.onnx from OUT.weights.h5 (a snapshot of a run) and stop")
@@ -238,6 +239,7 @@ def train(args: argparse.Namespace) -> int:
     import keras
 
     keras.utils.set_random_seed(args.seed)
+    apply_synth_options(args)
     out = Path(args.out)
     out.parent.mkdir(parents=True, exist_ok=True)
     state = RunState.load(out, vars(args), args.resume)

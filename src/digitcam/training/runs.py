@@ -41,14 +41,39 @@ def _one(seed: int):
 
 
 def pool_map(make: Callable, count: int, seed: int, data_dir: str | None,
-             workers: int) -> list:
+             workers: int, offset: int = 0) -> list:
     """`make(x_train, y_train, rng)` for `count` seeds, on `workers` processes, each with
     the MNIST training split loaded once (test digits are never drawn)."""
     from multiprocessing import get_context
 
-    seeds = [seed * 10_000_019 + i for i in range(count)]
+    seeds = [seed * 10_000_019 + offset + i for i in range(count)]
     with get_context("fork").Pool(workers, _init, (data_dir, make)) as pool:
         return pool.map(_one, seeds, chunksize=64)
+
+
+def add_synth_options(p) -> None:
+    """The synthetic data's mix, as flags (their defaults are the modules'), so that a
+    model trained with an earlier mix is remade by its card's command."""
+    from ..synth import lines, pages
+
+    p.add_argument("--pen-share", type=float, default=lines.PEN_SHARE,
+                   help=f"digits drawn as a pen line (default {lines.PEN_SHARE})")
+    p.add_argument("--field-share", type=float, default=pages.FIELD_SHARE,
+                   help=f"detector samples that are one field (default {pages.FIELD_SHARE})")
+    p.add_argument("--closeup-share", type=float, default=pages.CLOSEUP_SHARE,
+                   help=f"detector samples that are a close-up (default {pages.CLOSEUP_SHARE})")
+    p.add_argument("--min-core-aspect", type=float, default=pages.MIN_ASPECT,
+                   help=f"narrow cores widened to this share of their height "
+                        f"(default {pages.MIN_ASPECT})")
+
+
+def apply_synth_options(args) -> None:
+    """Set the synthetic data's mix before the worker processes are made (they inherit it)."""
+    from ..synth import lines, pages
+
+    lines.PEN_SHARE = args.pen_share
+    pages.FIELD_SHARE, pages.CLOSEUP_SHARE = args.field_share, args.closeup_share
+    pages.MIN_ASPECT = args.min_core_aspect
 
 
 @dataclass
@@ -72,6 +97,7 @@ class RunState:
         if resume and path.exists():
             saved = json.loads(path.read_text())
             state.epochs_done, state.history = saved["epochs_done"], saved["history"]
+            state.args = saved.get("args", args)  # the run's own, not the export's
             state.started -= saved.get("seconds", 0)
         return state
 
@@ -95,7 +121,7 @@ def finish(model, out: Path, example: np.ndarray, kind: str, state: RunState,
     card = {
         "name": out.name, "kind": kind, **extra,
         "parameters": int(model.count_params()),
-        "training": {"command": "python -m " + " ".join(
+        "training": {"command": state.args.get("command") or "python -m " + " ".join(
                          [model_module(kind), *map(shlex.quote, sys.argv[1:])]),
                      "args": state.args, "machine": machine_description(),
                      "seconds": round(time.time() - state.started),
