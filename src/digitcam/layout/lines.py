@@ -45,7 +45,7 @@ def arrange(detections: list[Detection]) -> list[Detection]:
     """The detections in reading order, each given its line's index (0 = first line).
 
     Digits that a recogniser read as one line of writing (the same `line` set) stay
-    together in their order; those lines, and digits read one by one (`line` None), are
+    together, left to right; those lines, and digits read one by one (`line` None), are
     ordered as reading_order orders boxes: lines top to bottom, each left to right."""
     groups: dict[object, list[Detection]] = {}
     for k, d in enumerate(detections):
@@ -54,8 +54,8 @@ def arrange(detections: list[Detection]) -> list[Detection]:
     boxes = [_union([d.box for d in unit]) for unit in units]
     ordered = []
     for index, line in enumerate(lines_of(boxes)):
-        for u in line:
-            for d in units[u]:
+        for u in line:  # along the line: left to right (a line is turned 45 degrees at most)
+            for d in sorted(units[u], key=lambda d: d.box[0] + d.box[2] / 2):
                 d.line = index
                 ordered.append(d)
     return ordered
