@@ -15,12 +15,14 @@ from digitcam.apps.web.app import create_app  # noqa: E402
 @pytest.mark.parametrize("threshold, status", [("auto", 200), ("AUTO", 200), ("128", 200),
                                                ("300", 422), ("dark", 422)])
 def test_read_takes_the_threshold_as_the_cli_does(threshold, status):
-    """One meaning of --threshold everywhere (reader.threshold_value): 'auto' or 0-255."""
+    """One meaning of --threshold everywhere (reader.threshold_value): 'auto' or 0-255.
+    Read in mode multi, whose detector binarises (the learned mode's network has no
+    threshold to set)."""
     img = np.full((60, 60), 255, np.uint8)
     cv2.line(img, (30, 10), (30, 50), 0, 5)
     png = cv2.imencode(".png", img)[1].tobytes()
     with TestClient(create_app()) as client:
-        got = client.post(f"/api/read?threshold={threshold}",
+        got = client.post(f"/api/read?mode=multi&threshold={threshold}",
                           files={"file": ("one.png", png, "image/png")})
     assert got.status_code == status, got.text
     if status == 200:

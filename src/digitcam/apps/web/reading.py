@@ -27,7 +27,14 @@ from typing import Any, TypeVar
 import cv2
 import numpy as np
 
-from ...assets.registry import CLASSIFIER, ModelError, available_models, resolve_model
+from ...assets.registry import (
+    CLASSIFIER,
+    ModelError,
+    available_models,
+    kind_of,
+    locate,
+    resolve_model,
+)
 from ...io.images import decode_image
 from ...reader import (
     DEFAULT_MIN_CONFIDENCE,
@@ -35,6 +42,7 @@ from ...reader import (
     Recognizer,
     check_mode,
     confidence_value,
+    model_kind,
     threshold_value,
 )
 from ...recognize.classifier import get_classifier
@@ -115,7 +123,12 @@ class Settings:
         return replace(new, threshold=threshold, min_confidence=confidence)
 
     def recognizer(self, models: dict[str, str]) -> Recognizer:
-        return Recognizer(model=models[self.model], mode=self.mode, threshold=self.threshold,
+        """The reader these settings describe; a model of another kind than the mode reads
+        with (a line model, then mode multi) gives way to the mode's own default."""
+        model: str | None = models[self.model]
+        if kind_of(locate(model)) != model_kind(self.mode):
+            model = None
+        return Recognizer(model=model, mode=self.mode, threshold=self.threshold,
                           min_confidence=self.min_confidence)
 
 
