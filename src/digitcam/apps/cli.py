@@ -7,6 +7,7 @@
     digitcam ensemble MODEL... --out OUT     several models as one ONNX graph
     digitcam evaluate --out report/          the analysis report
     digitcam serve                           the browser page and HTTP API
+    digitcam batch INPUT... --out RESULTS    many images into JSONL, CSV or Parquet
 
 Each subcommand's --help lists its options. Errors are reported in one line on stderr,
 with a non-zero exit code; set DIGITCAM_DEBUG=1 to see the traceback as well.
@@ -27,7 +28,7 @@ from .commands import COMMANDS
 # The modules whose @command functions make the subcommands, in the order --help lists them.
 FRONT_ENDS: tuple[str, ...] = (
     "digitcam.apps.predict", "digitcam.apps.train", "digitcam.apps.live.command",
-    "digitcam.apps.web", "digitcam.apps.evaluate",
+    "digitcam.apps.web", "digitcam.apps.evaluate", "digitcam.batch.command",
 )
 
 

@@ -1,0 +1,98 @@
+"""The Ray engine: Ray Data reads the paths and `map_batches` runs `ReadDigits`, an actor
+class holding one recogniser per actor (one actor per worker CPU); rows stream back to the
+driver, which writes them with the same writers as the local engine.
+
+Paths are handed to Ray in windows of WINDOW (one `ray.data.from_items` dataset each), so
+the driver never holds the whole list; each window starts its actors afresh (a model loads
+in well under a second, against minutes of reading per window).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Iterable, Iterator
+
+from .inputs import BatchError
+from .local import _chunks
+
+WINDOW = 20_000   # paths per Ray dataset
+BATCH = 16        # paths per map_batches call
+
+
+class ReadDigits:
+    """One recogniser per Ray actor; a batch of paths -> a batch of rows as JSON strings
+    (JSON keeps the nested digits exact through Ray's columnar blocks)."""
+
+    def __init__(self, model: str | None, mode: str):
+        import cv2
+
+        from .reading import load_recognizer
+
+        cv2.setNumThreads(1)
+        self.recognizer = load_recognizer(model, mode)
+
+    def __call__(self, batch: dict) -> dict:
+        from .reading import read_row
+
+        rows = [json.dumps(read_row(self.recognizer, str(p))) for p in batch["path"]]
+        return {"row": rows}
+
+
+def run_ray(paths: Iterable[str], model: str | None, mode: str, workers: int | None,
+            address: str | None = None, window: int = WINDOW) -> Iterator[dict]:
+    """Rows for `paths` (in no set order), read by `workers` Ray actors."""
+    ray = _import_ray()
+    started_here = not ray.is_initialized()
+    if started_here:
+        _connect(ray, address, workers)
+    if workers is None:
+        workers = max(1, int(ray.cluster_resources().get("CPU", 1)))
+    try:
+        for paths_window in _chunks(paths, window):
+            yield from _read_window(ray, paths_window, model, mode, workers)
+    finally:
+        if started_here:
+            ray.shutdown()
+
+
+def _read_window(ray, paths: list[str], model: str | None, mode: str,
+                 workers: int) -> Iterator[dict]:
+    dataset = ray.data.from_items([{"path": p} for p in paths],
+                                  override_num_blocks=max(1, min(len(paths) // BATCH,
+                                                                 4 * workers)))
+    rows = dataset.map_batches(
+        ReadDigits, fn_constructor_kwargs={"model": model, "mode": mode},
+        batch_size=BATCH, batch_format="numpy",
+        compute=ray.data.ActorPoolStrategy(size=workers), num_cpus=1)
+    for batch in rows.iter_batches(batch_size=None, batch_format="numpy"):
+        for row in batch["row"]:
+            yield json.loads(row)
+
+
+def _import_ray():
+    try:
+        import ray
+        import ray.data
+    except ImportError as e:
+        raise BatchError(f"the ray engine needs the ray extra: pip install "
+                           f"'digitcam[ray]' ({e})") from None
+    return ray
+
+
+def _connect(ray, address: str | None, workers: int | None) -> None:
+    """Join the cluster at `address`, else start a local Ray of `workers` CPUs."""
+    quiet = {"logging_level": logging.ERROR, "log_to_driver": False}
+    try:
+        if address:
+            ray.init(address=address, **quiet)
+        else:
+            ray.init(num_cpus=workers, include_dashboard=False, **quiet)
+    except Exception as e:  # noqa: BLE001 - Ray raises many kinds; the user needs one line
+        where = f"the Ray cluster at {address}" if address else "a local Ray instance"
+        raise BatchError(f"cannot start or join {where}: {' '.join(str(e).split())}") from None
+    context = ray.data.DataContext.get_current()
+    context.enable_progress_bars = False
+    context.print_on_execution_start = False
+    for name in ("ray", "ray.data"):
+        logging.getLogger(name).setLevel(logging.ERROR)
