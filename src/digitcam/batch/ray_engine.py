@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import logging
+import warnings
 from collections.abc import Iterable, Iterator
 
 from .inputs import BatchError
@@ -24,13 +25,16 @@ class ReadDigits:
     """One recogniser per Ray actor; a batch of paths -> a batch of rows as JSON strings
     (JSON keeps the nested digits exact through Ray's columnar blocks)."""
 
-    def __init__(self, model: str | None, mode: str):
+    model: str | None = None
+    mode: str = "multi"
+
+    def __init__(self):
         import cv2
 
         from .reading import load_recognizer
 
         cv2.setNumThreads(1)
-        self.recognizer = load_recognizer(model, mode)
+        self.recognizer = load_recognizer(self.model, self.mode)
 
     def __call__(self, batch: dict) -> dict:
         from .reading import read_row
@@ -61,10 +65,15 @@ def _read_window(ray, paths: list[str], model: str | None, mode: str,
     dataset = ray.data.from_items([{"path": p} for p in paths],
                                   override_num_blocks=max(1, min(len(paths) // BATCH,
                                                                  4 * workers)))
-    rows = dataset.map_batches(
-        ReadDigits, fn_constructor_kwargs={"model": model, "mode": mode},
-        batch_size=BATCH, batch_format="numpy",
-        compute=ray.data.ActorPoolStrategy(size=workers), num_cpus=1)
+    # The settings ride in a subclass (shipped with the class), not as constructor
+    # arguments, which Ray would keep in its object store for actor restarts.
+    # No restarts (a failed batch is rerun with --resume): else Ray warns on stderr.
+    actor = type("ReadDigitsWith", (ReadDigits,), {"model": model, "mode": mode})
+    with warnings.catch_warnings():  # max_restarts has no named parameter yet (Ray 2.60)
+        warnings.filterwarnings("ignore", message=".*ray_remote_args")
+        rows = dataset.map_batches(actor, batch_size=BATCH, batch_format="numpy",
+                                   compute=ray.data.ActorPoolStrategy(size=workers),
+                                   num_cpus=1, max_restarts=0)
     for batch in rows.iter_batches(batch_size=None, batch_format="numpy"):
         for row in batch["row"]:
             yield json.loads(row)
