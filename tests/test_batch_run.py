@@ -79,3 +79,13 @@ def test_duplicate_inputs_give_one_row(images, tmp_path):
     out = tmp_path / "r.csv"
     run_batch([paths[0], paths[0], paths[1], paths[0]], out, workers=1, progress=False)
     assert [r["path"] for r in rows_of(out)] == [paths[0], paths[1]]
+
+
+@pytest.mark.slow
+def test_10000_images_read_to_each_format_one_row_each(tmp_path):
+    paths = make_images(tmp_path / "imgs", 10_000, kinds=10, size=16)
+    for suffix in (".jsonl", ".csv", ".parquet"):
+        out = tmp_path / f"r{suffix}"
+        summary = run_batch([str(tmp_path / "imgs")], out, workers=2, progress=False)
+        assert summary.rows == 10_000
+        assert [r["path"] for r in rows_of(out)] == paths, suffix  # in input order

@@ -62,18 +62,17 @@ def run_ray(paths: Iterable[str], model: str | None, mode: str, workers: int | N
 
 def _read_window(ray, paths: list[str], model: str | None, mode: str,
                  workers: int) -> Iterator[dict]:
-    dataset = ray.data.from_items([{"path": p} for p in paths],
-                                  override_num_blocks=max(1, min(len(paths) // BATCH,
-                                                                 4 * workers)))
-    # The settings ride in a subclass (shipped with the class), not as constructor
-    # arguments, which Ray would keep in its object store for actor restarts.
-    # No restarts (a failed batch is rerun with --resume): else Ray warns on stderr.
+    blocks = max(1, min(len(paths) // BATCH, 4 * workers))
+    dataset = ray.data.from_items([{"path": p} for p in paths], override_num_blocks=blocks)
+    # The settings ride in a subclass, not as constructor arguments, and actors are not
+    # restarted (a failed batch is rerun with --resume): else Ray warns on stderr about
+    # constructor arguments kept in its object store for restarts.
     actor = type("ReadDigitsWith", (ReadDigits,), {"model": model, "mode": mode})
+    pool = ray.data.ActorPoolStrategy(size=min(workers, blocks))
     with warnings.catch_warnings():  # max_restarts has no named parameter yet (Ray 2.60)
         warnings.filterwarnings("ignore", message=".*ray_remote_args")
         rows = dataset.map_batches(actor, batch_size=BATCH, batch_format="numpy",
-                                   compute=ray.data.ActorPoolStrategy(size=workers),
-                                   num_cpus=1, max_restarts=0)
+                                   compute=pool, num_cpus=1, max_restarts=0)
     for batch in rows.iter_batches(batch_size=None, batch_format="numpy"):
         for row in batch["row"]:
             yield json.loads(row)
