@@ -1,0 +1,178 @@
+"""`digitcam batch`: images per second and peak memory, local engine (1 and 2 workers) and
+Ray (2 actors), on cheque-sized scans and 640x480 photos; a projection for a million images.
+
+    python benchmarks/bench_batch.py [--real-dev ../shared/data/real-dev] [--photos 300]
+                                     [--repeat 3] [--no-ray]
+
+cheques  the ORAND-CAR-A amount fields of real-dev (grey scans about 40x110), each listed
+         --repeat times (symbolic links, so every path is distinct)
+photos   640x480 JPEG frames of 1-6 MNIST digits from the project's scene renderer
+         (needs MNIST in $DIGITCAM_DATA), else real-dev photos resized to 640x480
+12 MP    a few 4000x3000 phone photos of real-dev, read one by one on one core
+
+Each run is a fresh process calling digitcam.batch.run_batch; its time includes starting
+the workers and loading the model (Ray's own start is timed apart: a cluster is already up).
+Peak memory: the driver's and the largest worker's RSS (Ray's actors are not its children).
+Prints the tables recorded in BENCHMARKS.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+RUN = """
+import json, logging, resource, sys, time
+engine, workers, folder, out = sys.argv[1], int(sys.argv[2]), sys.argv[3], sys.argv[4]
+from digitcam.batch import run_batch
+started = 0.0
+if engine == "ray":
+    import ray
+    t = time.perf_counter()
+    ray.init(num_cpus=workers, include_dashboard=False, logging_level=logging.ERROR,
+             log_to_driver=False)
+    started = time.perf_counter() - t
+s = run_batch([folder], out, engine=engine, workers=workers, progress=False)
+mb = lambda who: resource.getrusage(who).ru_maxrss / 1024
+print(json.dumps({"rows": s.rows, "seconds": s.seconds, "rate": s.rate, "ray_start": started,
+                  "driver_mb": mb(resource.RUSAGE_SELF),
+                  "worker_mb": mb(resource.RUSAGE_CHILDREN) if engine == "local" else None}))
+"""
+
+
+def run(engine: str, workers: int, folder: Path, tmp: Path) -> dict:
+    out = tmp / f"{folder.name}-{engine}-{workers}.jsonl"
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(
+        filter(None, [str(ROOT / "src"), os.environ.get("PYTHONPATH")]))}
+    done = subprocess.run([sys.executable, "-c", RUN, engine, str(workers), str(folder),
+                           str(out)], capture_output=True, text=True, env=env, timeout=1800)
+    if done.returncode:
+        raise SystemExit(f"{engine} x{workers} failed: {done.stderr.strip()[-500:]}")
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def cheques(real_dev: Path, tmp: Path, repeat: int) -> Path:
+    folder = tmp / "cheques"
+    for r in range(repeat):
+        (folder / f"copy{r}").mkdir(parents=True)
+        for image in sorted((real_dev / "orand_car_a").glob("*.jpg")):
+            (folder / f"copy{r}" / image.name).symlink_to(image)
+    return folder
+
+
+def photos(real_dev: Path, tmp: Path, count: int) -> tuple[Path, str]:
+    import cv2
+    import numpy as np
+
+    folder = tmp / "photos"
+    folder.mkdir()
+    rng = np.random.default_rng(0)
+    try:
+        from digitcam.data import load_mnist_data
+        try:
+            from digitcam.synth.scenes import number_scene  # after the restructure
+        except ImportError:
+            from digitcam.scenes import number_scene
+        _, (x, y) = load_mnist_data(download=False)
+        frames = (number_scene(x, y, int(rng.integers(1, 7)), rng).frame for _ in range(count))
+        kind = "rendered scenes (digitcam's scene renderer, MNIST test digits)"
+    except Exception as e:  # noqa: BLE001 - no MNIST here: real photos instead
+        from digitcam.batch.reading import read_image
+
+        print(f"(no scene renderer or MNIST: {e}; real-dev photos resized instead)")
+        sources = sorted(p for p in real_dev.glob("*/*.jp*g") if "orand" not in str(p))
+        frames = (cv2.resize(read_image(sources[i % len(sources)]), (640, 480))
+                  for i in range(count))
+        kind = "real-dev phone photos resized"
+    for i, frame in enumerate(frames):
+        cv2.imwrite(str(folder / f"frame{i:05d}.jpg"), frame, [cv2.IMWRITE_JPEG_QUALITY, 90])
+    return folder, kind
+
+
+def twelve_mp_rate(real_dev: Path, count: int = 4) -> float:
+    """Images per second on one core for 4000x3000 photos (read, decode, recognise)."""
+    import cv2
+
+    from digitcam.batch.reading import load_recognizer, read_row
+
+    cv2.setNumThreads(1)
+    big = [p for p in sorted(real_dev.glob("ujwalkasturi/f*.jp*g")) if p.stat().st_size > 1e6]
+    recognizer = load_recognizer(None, "multi")
+    read_row(recognizer, str(big[0]))  # warm up
+    start = time.perf_counter()
+    for path in big[:count]:
+        read_row(recognizer, str(path))
+    return min(count, len(big)) / (time.perf_counter() - start)
+
+
+def measure(folder: Path, tmp: Path, with_ray: bool) -> dict[str, dict]:
+    configs = [("local", 1), ("local", 2)] + ([("ray", 2)] if with_ray else [])
+    return {f"{engine} x{n}": run(engine, n, folder, tmp) for engine, n in configs}
+
+
+def table(name: str, results: dict[str, dict]) -> None:
+    print(f"\n{name}\n\n| engine | images | time | images/s | peak RSS driver / worker |")
+    print("| --- | --- | --- | --- | --- |")
+    for config, r in results.items():
+        worker = f"{r['worker_mb']:.0f} MB" if r["worker_mb"] else "(Ray actors)"
+        start = f" (+{r['ray_start']:.1f} s Ray start)" if r["ray_start"] else ""
+        print(f"| {config} | {r['rows']} | {r['seconds']:.1f} s{start} | {r['rate']:.1f} | "
+              f"{r['driver_mb']:.0f} MB / {worker} |")
+    one, two = results["local x1"]["rate"], results["local x2"]["rate"]
+    print(f"\n2 workers / 1: {two / one:.2f}x (goal >= 1.8x)", end="")
+    if "ray x2" in results:
+        print(f"; Ray x2 against local x2: {results['ray x2']['rate'] / two - 1:+.0%} "
+              "(goal: within 25%)")
+
+
+def projection(cheque_core: float, photo_core: float, efficiency: float) -> None:
+    """Hours for 1 million images from the measured rate per core (a projection)."""
+    print("\nProjection (not measured): time for 1,000,000 images, from the rate of one "
+          f"core and the measured 2-core efficiency ({efficiency:.0%}) held for more cores")
+    print("\n| images | per core | 2 cores | 16 cores | 64 cores | 10 x 16 cores | "
+          "100 x 16 cores |\n| --- | --- | --- | --- | --- | --- | --- |")
+    for name, rate in (("cheque scans", cheque_core), ("12 MP photos", photo_core)):
+        seconds = [1e6 / (rate * n * (efficiency if n > 1 else 1))
+                   for n in (2, 16, 64, 160, 1600)]
+        print(f"| {name} | {rate:.1f}/s | " + " | ".join(map(duration, seconds)) + " |")
+
+
+def duration(seconds: float) -> str:
+    return f"{seconds / 3600:,.1f} h" if seconds >= 3600 else f"{seconds / 60:.0f} min"
+
+
+def main() -> None:
+    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    p.add_argument("--real-dev", type=Path, default=ROOT.parent / "shared/data/real-dev")
+    p.add_argument("--photos", type=int, default=300)
+    p.add_argument("--repeat", type=int, default=3)
+    p.add_argument("--no-ray", action="store_true")
+    args = p.parse_args()
+    if not (args.real_dev / "orand_car_a").is_dir():
+        raise SystemExit(f"real-dev images not found in {args.real_dev}")
+    from digitcam.machine import machine_description
+
+    print(f"{machine_description()}; load average {os.getloadavg()[0]:.1f} at the start")
+    with tempfile.TemporaryDirectory() as tmp_name:
+        tmp = Path(tmp_name)
+        cheque = measure(cheques(args.real_dev, tmp, args.repeat), tmp, not args.no_ray)
+        table("Cheque amount scans (ORAND-CAR-A, about 40x110 grey)", cheque)
+        folder, kind = photos(args.real_dev, tmp, args.photos)
+        photo = measure(folder, tmp, not args.no_ray)
+        table(f"640x480 photos: {kind}", photo)
+    big = twelve_mp_rate(args.real_dev)
+    print(f"\n12 MP photos (4000x3000 JPEG), one core: {big:.2f} images/s")
+    efficiency = cheque["local x2"]["rate"] / cheque["local x1"]["rate"] / 2
+    projection(cheque["local x1"]["rate"], big, efficiency)
+    print(f"\nload average {os.getloadavg()[0]:.1f} at the end")
+
+
+if __name__ == "__main__":
+    main()
