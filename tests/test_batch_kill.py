@@ -65,10 +65,13 @@ def test_sigkill_then_resume_loses_and_doubles_nothing(folder, tmp_path, suffix)
     check_exactly_once(folder, out)
 
 
-@pytest.mark.parametrize("suffix", [".jsonl", ".parquet"])
-def test_sigterm_leaves_a_valid_file_of_the_rows_done(folder, tmp_path, suffix):
+@pytest.mark.parametrize("suffix, how, code", [(".jsonl", signal.SIGTERM, 143),
+                                                (".parquet", signal.SIGTERM, 143),
+                                                (".csv", signal.SIGINT, 130)])
+def test_sigterm_or_ctrl_c_leave_a_valid_file_of_the_rows_done(folder, tmp_path, suffix, how,
+                                                               code):
     out = tmp_path / f"results{suffix}"
-    assert start_and_stop(folder, out, signal.SIGTERM) == 143
+    assert start_and_stop(folder, out, how) == code
     done = rows_of(out)  # readable as it is: Parquet closed properly, every line whole
     assert 100 <= len(done) < COUNT
     assert not Path(str(out) + ".partial.jsonl").exists()
