@@ -104,3 +104,10 @@ def test_parquet_is_written_from_its_spool_and_appended_on_resume(tmp_path):
     assert [r["path"] for r in rows] == ["a.png", "b.png"]
     assert rows[0]["digits"] == digits and rows[1]["error"] == "no such file"
     assert not (tmp_path / "r.parquet.partial.jsonl").exists()
+
+
+def test_the_ray_engine_without_ray_is_one_line(tmp_path, monkeypatch):
+    monkeypatch.setitem(__import__("sys").modules, "ray", None)  # as if not installed
+    with pytest.raises(BatchError, match=r"needs the ray extra: pip install 'digitcam\[ray\]'"):
+        run_batch([str(tmp_path / "a.png")], tmp_path / "r.jsonl", engine="ray", workers=1)
+    assert not (tmp_path / "r.jsonl").exists()  # nothing to --resume or --overwrite

@@ -23,20 +23,16 @@ def local_ray():
     ray.shutdown()
 
 
-def test_ray_rows_equal_local_rows(local_ray, tmp_path):
+def test_ray_rows_equal_local_rows(local_ray, tmp_path, monkeypatch):
     paths = make_images(tmp_path / "imgs", 300, kinds=15)
     (tmp_path / "imgs" / "broken.png").write_bytes(b"GIF89a\x01\x00")
     inputs = [str(tmp_path / "imgs"), str(tmp_path / "missing.jpg")]
     local = run_batch(inputs, tmp_path / "local.jsonl", workers=2, progress=False)
-    # small windows: several Ray datasets in a row, as for a long batch
     from digitcam.batch import ray_engine
 
-    ray_engine.WINDOW, window = 128, ray_engine.WINDOW
-    try:
-        remote = run_batch(inputs, tmp_path / "ray.parquet", engine="ray", workers=2,
-                           progress=False)
-    finally:
-        ray_engine.WINDOW = window
+    monkeypatch.setattr(ray_engine, "WINDOW", 128)  # several Ray datasets, as a long batch
+    remote = run_batch(inputs, tmp_path / "ray.parquet", engine="ray", workers=2,
+                       progress=False)
     local_rows, ray_rows = rows_of(tmp_path / "local.jsonl"), rows_of(tmp_path / "ray.parquet")
     assert len(ray_rows) == len(local_rows) == len(paths) + 2
     assert by_path(ray_rows) == by_path(local_rows)
