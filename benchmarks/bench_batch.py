@@ -77,10 +77,7 @@ def photos(real_dev: Path, tmp: Path, count: int) -> tuple[Path, str]:
     rng = np.random.default_rng(0)
     try:
         from digitcam.data import load_mnist_data
-        try:
-            from digitcam.synth.scenes import number_scene  # after the restructure
-        except ImportError:
-            from digitcam.scenes import number_scene
+        from digitcam.synth.scenes import number_scene
         _, (x, y) = load_mnist_data(download=False)
         frames = (number_scene(x, y, int(rng.integers(1, 7)), rng).frame for _ in range(count))
         kind = "rendered scenes (digitcam's scene renderer, MNIST test digits)"
@@ -105,7 +102,7 @@ def twelve_mp_rate(real_dev: Path, count: int = 4) -> float:
 
     cv2.setNumThreads(1)
     big = [p for p in sorted(real_dev.glob("ujwalkasturi/f*.jp*g")) if p.stat().st_size > 1e6]
-    recognizer = load_recognizer(None, "multi")
+    recognizer = load_recognizer({})
     read_row(recognizer, str(big[0]))  # warm up
     start = time.perf_counter()
     for path in big[:count]:
@@ -161,7 +158,7 @@ def main() -> None:
     args = p.parse_args()
     if not (args.real_dev / "orand_car_a").is_dir():
         raise SystemExit(f"real-dev images not found in {args.real_dev}")
-    from digitcam.machine import machine_description
+    from digitcam.io.machine import machine_description
 
     print(f"{machine_description()}; load average {os.getloadavg()[0]:.1f} at the start")
     with tempfile.TemporaryDirectory() as tmp_name:

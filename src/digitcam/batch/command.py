@@ -10,7 +10,7 @@ import argparse
 import sys
 
 from ..apps.commands import command
-from ..apps.options import add_model_options, at_least
+from ..apps.options import ReadingOptions, add_reading_options, at_least
 
 HELP = "read many images (files, folders, globs, manifests) into a JSONL, CSV or Parquet file"
 EPILOG = """\
@@ -35,15 +35,13 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
                    help="local: a process pool on this machine (default); ray: Ray Data "
                         "(needs the ray extra)")
     p.add_argument("--ray-address", default=None, metavar="ADDR",
-                   help="Ray cluster to join (e.g. ray://head:10001 or auto); default: "
-                        "start a local Ray")
+                   help="Ray cluster to join (e.g. ray://head:10001 or auto; implies "
+                        "--engine ray); default: start a local Ray")
     again = p.add_mutually_exclusive_group()
     again.add_argument("--resume", action="store_true",
                        help="skip the inputs already in RESULTS and append the others")
     again.add_argument("--overwrite", action="store_true", help="replace an existing RESULTS")
-    add_model_options(p)
-    p.add_argument("--mode", choices=("multi", "roi"), default="multi",
-                   help="multi: every digit in view (default); roi: the paper's central box")
+    add_reading_options(p)
     p.add_argument("--progress", action=argparse.BooleanOptionalAction, default=None,
                    help="progress bar on stderr (default: when stderr is a terminal)")
     p.set_defaults(handler=handle)
@@ -54,11 +52,13 @@ def handle(args: argparse.Namespace) -> int:
 
     if args.ray_address and args.engine != "ray":
         args.engine = "ray"  # an address only means something to the ray engine
+    reading = ReadingOptions.from_args(args)  # validated: a bad value is one line
     try:
         summary = run_batch(
             args.inputs, args.out, workers=args.workers, engine=args.engine,
             ray_address=args.ray_address, resume=args.resume, overwrite=args.overwrite,
-            model=args.model, mode=args.mode, progress=args.progress)
+            model=args.model, mode=reading.mode, threshold=reading.threshold,
+            min_confidence=reading.min_confidence, progress=args.progress)
     except Interrupted as stop:
         done = stop.summary.line() if stop.summary else ""
         print(f"digitcam: batch stopped by {stop.how}: {done}; --resume continues it",

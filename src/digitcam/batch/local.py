@@ -24,13 +24,13 @@ CHUNK = 16  # paths per task: enough to make the inter-process cost small next t
 _recognizer = None  # the worker's own, set by _start_worker
 
 
-def run_local(paths: Iterable[str], model: str | None, mode: str, workers: int,
-              chunk: int = CHUNK, in_flight: int | None = None) -> Iterator[dict]:
+def run_local(paths: Iterable[str], settings: dict, workers: int, chunk: int = CHUNK,
+              in_flight: int | None = None) -> Iterator[dict]:
     """Rows for `paths`, in order, read by `workers` processes."""
     chunks = _chunks(paths, chunk)
     in_flight = in_flight or 4 * workers
     pool = ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn"),
-                               initializer=_start_worker, initargs=(model, mode, os.getpid()))
+                               initializer=_start_worker, initargs=(settings, os.getpid()))
     pending: deque[Future] = deque(pool.submit(_read_chunk, c)
                                    for c in itertools.islice(chunks, in_flight))
     try:
@@ -56,7 +56,7 @@ def _chunks(paths: Iterable[str], size: int) -> Iterator[list[str]]:
         yield chunk
 
 
-def _start_worker(model: str | None, mode: str, parent: int) -> None:
+def _start_worker(settings: dict, parent: int) -> None:
     """In each worker: ignore Ctrl-C (the parent stops the pool), one thread for OpenCV and
     ONNX Runtime (the processes are the parallelism), load the recogniser once."""
     global _recognizer
@@ -66,7 +66,7 @@ def _start_worker(model: str | None, mode: str, parent: int) -> None:
     from .reading import load_recognizer
 
     cv2.setNumThreads(1)
-    _recognizer = load_recognizer(model, mode)
+    _recognizer = load_recognizer(settings)
     threading.Thread(target=_exit_with_parent, args=(parent,), daemon=True).start()
 
 

@@ -25,8 +25,7 @@ class ReadDigits:
     """One recogniser per Ray actor; a batch of paths -> a batch of rows as JSON strings
     (JSON keeps the nested digits exact through Ray's columnar blocks)."""
 
-    model: str | None = None
-    mode: str = "multi"
+    settings: dict = {}
 
     def __init__(self):
         import cv2
@@ -34,7 +33,7 @@ class ReadDigits:
         from .reading import load_recognizer
 
         cv2.setNumThreads(1)
-        self.recognizer = load_recognizer(self.model, self.mode)
+        self.recognizer = load_recognizer(self.settings)
 
     def __call__(self, batch: dict) -> dict:
         from .reading import read_row
@@ -43,7 +42,7 @@ class ReadDigits:
         return {"row": rows}
 
 
-def run_ray(paths: Iterable[str], model: str | None, mode: str, workers: int | None,
+def run_ray(paths: Iterable[str], settings: dict, workers: int | None,
             address: str | None = None) -> Iterator[dict]:
     """Rows for `paths` (in no set order), read by `workers` Ray actors. Ray is imported
     and joined (or started) now, so that a missing extra or cluster is an error at once."""
@@ -53,27 +52,26 @@ def run_ray(paths: Iterable[str], model: str | None, mode: str, workers: int | N
         _connect(ray, address, workers)
     if workers is None:
         workers = max(1, int(ray.cluster_resources().get("CPU", 1)))
-    return _rows(ray, paths, model, mode, workers, started_here)
+    return _rows(ray, paths, settings, workers, started_here)
 
 
-def _rows(ray, paths: Iterable[str], model: str | None, mode: str, workers: int,
+def _rows(ray, paths: Iterable[str], settings: dict, workers: int,
           started_here: bool) -> Iterator[dict]:
     try:
         for paths_window in _chunks(paths, WINDOW):
-            yield from _read_window(ray, paths_window, model, mode, workers)
+            yield from _read_window(ray, paths_window, settings, workers)
     finally:
         if started_here:
             ray.shutdown()
 
 
-def _read_window(ray, paths: list[str], model: str | None, mode: str,
-                 workers: int) -> Iterator[dict]:
+def _read_window(ray, paths: list[str], settings: dict, workers: int) -> Iterator[dict]:
     blocks = max(1, min(len(paths) // BATCH, 4 * workers))
     dataset = ray.data.from_items([{"path": p} for p in paths], override_num_blocks=blocks)
     # The settings ride in a subclass, not as constructor arguments, and actors are not
     # restarted (a failed batch is rerun with --resume): else Ray warns on stderr about
     # constructor arguments kept in its object store for restarts.
-    actor = type("ReadDigitsWith", (ReadDigits,), {"model": model, "mode": mode})
+    actor = type("ReadDigitsWith", (ReadDigits,), {"settings": settings})
     pool = ray.data.ActorPoolStrategy(size=min(workers, blocks))
     with warnings.catch_warnings():  # max_restarts has no named parameter yet (Ray 2.60)
         warnings.filterwarnings("ignore", message=".*ray_remote_args")

@@ -7,17 +7,16 @@ image read, {"path", "error"} for one that could not be (never an exception).
 
 from __future__ import annotations
 
-import os
-
 from digitcam import Recognizer
 from digitcam.io.images import IMAGE_SUFFIXES, ImageError, read_image
 
-__all__ = ["IMAGE_SUFFIXES", "Recognizer", "load_recognizer", "read_row"]
+__all__ = ["IMAGE_SUFFIXES", "Recognizer", "load_recognizer", "read_image", "read_row"]
 
 
-def load_recognizer(model: str | os.PathLike | None, mode: str) -> Recognizer:
-    """The recogniser every worker holds (built once per worker process or Ray actor)."""
-    return Recognizer(model=model, mode=mode)
+def load_recognizer(settings: dict) -> Recognizer:
+    """The recogniser every worker holds (built once per worker process or Ray actor), from
+    `settings`: Recognizer's model, mode, threshold and min_confidence (None: its default)."""
+    return Recognizer(**{k: v for k, v in settings.items() if v is not None})
 
 
 def read_row(recognizer: Recognizer, path: str) -> dict:

@@ -60,24 +60,28 @@ def run_batch(inputs: Sequence[str | os.PathLike], out: str | os.PathLike, *,
               workers: int | None = None, engine: str = "local",
               ray_address: str | None = None, resume: bool = False, overwrite: bool = False,
               model: str | os.PathLike | None = None, mode: str = "multi",
+              threshold: int | str | None = None, min_confidence: float | None = None,
               progress: bool | None = None) -> Summary:
-    """Read every image named by `inputs` into the results file `out` (see digitcam.batch).
+    """Read every image named by `inputs` into the results file `out` (see digitcam.batch);
+    model, mode, threshold, min_confidence: the Recognizer's (None: its default).
 
-    Raises BatchError (one line) when the batch cannot start, Interrupted on Ctrl-C or
-    SIGTERM (after closing `out` with the rows done)."""
+    Raises BatchError (one line) when the batch cannot start, ValueError for a bad setting
+    of the recogniser, Interrupted on Ctrl-C or SIGTERM (after closing `out` with the rows
+    done)."""
     inputs, out = [os.fspath(i) for i in inputs], os.fspath(out)
     _check(inputs, out, engine, resume, overwrite, workers)
-    model = None if model is None else os.fspath(model)
-    if engine == "local" or not ray_address:  # a bad model: one line now, not in a worker
+    settings = {"model": None if model is None else os.fspath(model), "mode": mode,
+                "threshold": threshold, "min_confidence": min_confidence}
+    if engine == "local" or not ray_address:  # a bad setting: one line now, not in a worker
         from .reading import load_recognizer
 
-        load_recognizer(model, mode)
+        load_recognizer(settings)
     done = done_paths(out) if resume else set()
     summary = Summary(out)
     paths = _fresh(same_file_filter(out, expand_inputs(inputs)), done, summary)
     start = time.perf_counter()
     try:
-        rows = _engine(engine, paths, model, mode, workers, ray_address)
+        rows = _engine(engine, paths, settings, workers, ray_address)
         with _stop_on_sigterm(), open_results(out, append=resume) as writer, \
                 _progress(progress, inputs, out, done) as bar:
             for row in rows:
@@ -126,16 +130,16 @@ def _fresh(paths: Iterable[str], done: set[str], summary: Summary) -> Iterator[s
             yield path
 
 
-def _engine(engine: str, paths: Iterator[str], model: str | None, mode: str,
-            workers: int | None, ray_address: str | None) -> Iterator[dict]:
+def _engine(engine: str, paths: Iterator[str], settings: dict, workers: int | None,
+            ray_address: str | None) -> Iterator[dict]:
     if engine == "ray":
         from .ray_engine import run_ray
 
-        return run_ray(paths, model, mode, workers or (None if ray_address else cores()),
+        return run_ray(paths, settings, workers or (None if ray_address else cores()),
                        ray_address)
     from .local import run_local
 
-    return run_local(paths, model, mode, workers or cores())
+    return run_local(paths, settings, workers or cores())
 
 
 def cores() -> int:

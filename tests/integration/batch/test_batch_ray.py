@@ -9,7 +9,7 @@ import pytest
 
 from digitcam.batch import run_batch
 
-from .batch_helpers import by_path, make_images, rows_of
+from .helpers import by_path, make_images, rows_of
 
 ray = pytest.importorskip("ray", reason="the ray engine needs the ray extra: "
                                         "pip install 'digitcam[ray]'")

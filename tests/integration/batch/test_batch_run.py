@@ -8,7 +8,7 @@ import pytest
 
 from digitcam.batch import run_batch
 
-from .batch_helpers import by_path, digitcam, make_images, rows_of
+from .helpers import by_path, digitcam, make_images, rows_of
 
 
 @pytest.fixture(scope="module")
@@ -60,6 +60,7 @@ def test_cli_prints_a_summary_and_resumes_exactly_once(images, tmp_path):
     (["--out", "{dir}/r.json"], "--out must end in .jsonl, .csv, .parquet"),
     (["--out", "{dir}/new.jsonl", "--model", "nosuchmodel"], "nosuchmodel"),
     (["--out", "{dir}/nofolder/r.jsonl"], "does not exist"),
+    (["--out", "{dir}/new.jsonl", "--threshold", "300"], "--threshold"),
 ])
 def test_errors_are_one_line_and_leave_files_alone(images, tmp_path, args, message):
     folder, paths = images

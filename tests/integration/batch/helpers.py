@@ -1,4 +1,4 @@
-"""Shared helpers of the tests of `digitcam batch` (tests/test_batch_*.py)."""
+"""Shared helpers of the tests of `digitcam batch`."""
 
 from __future__ import annotations
 
@@ -47,7 +47,7 @@ def start_digitcam(*args: str) -> subprocess.Popen:
 
 
 def _env() -> dict:
-    src = str(Path(__file__).resolve().parents[1] / "src")
+    src = str(Path(__file__).resolve().parents[3] / "src")
     return {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [src, os.environ.get(
         "PYTHONPATH")]))}
 

@@ -13,7 +13,7 @@ import sys
 
 import pytest
 
-from .batch_helpers import _env, make_images
+from .helpers import _env, make_images
 
 PEAK = """
 import json, resource, sys
