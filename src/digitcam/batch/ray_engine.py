@@ -66,7 +66,7 @@ def _rows(ray, paths: Iterable[str], settings: dict, workers: int,
 
 
 def _read_window(ray, paths: list[str], settings: dict, workers: int) -> Iterator[dict]:
-    blocks = max(1, min(len(paths) // BATCH, 4 * workers))
+    blocks = -(-len(paths) // BATCH)  # one batch a block: actors take them as they free up
     dataset = ray.data.from_items([{"path": p} for p in paths], override_num_blocks=blocks)
     # The settings ride in a subclass, not as constructor arguments, and actors are not
     # restarted (a failed batch is rerun with --resume): else Ray warns on stderr about

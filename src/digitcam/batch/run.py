@@ -26,7 +26,6 @@ class Summary:
     unreadable: int = 0    # rows with an error
     skipped: int = 0       # inputs already in RESULTS (--resume)
     seconds: float = 0.0
-    startup: float = 0.0   # seconds to the first row (workers started, model loaded)
 
     @property
     def rows(self) -> int:
@@ -35,12 +34,6 @@ class Summary:
     @property
     def rate(self) -> float:
         return self.rows / self.seconds if self.seconds > 0 else 0.0
-
-    @property
-    def steady_rate(self) -> float:
-        """Images per second after the first row (the start of the workers left out)."""
-        running = self.seconds - self.startup
-        return (self.rows - 1) / running if self.rows > 1 and running > 0 else self.rate
 
     def line(self) -> str:
         skipped = f", {self.skipped} already in {self.out}" if self.skipped else ""
@@ -86,8 +79,6 @@ def run_batch(inputs: Sequence[str | os.PathLike], out: str | os.PathLike, *,
                 _progress(progress, inputs, out, done) as bar:
             for row in rows:
                 writer.write(row)
-                if not summary.rows:
-                    summary.startup = time.perf_counter() - start
                 if "error" in row:
                     summary.unreadable += 1
                 else:
