@@ -42,7 +42,7 @@ if engine == "ray":
     ray.init(num_cpus=workers, include_dashboard=False, logging_level=logging.ERROR,
              log_to_driver=False)
     started = time.perf_counter() - t
-s = run_batch([folder], out, engine=engine, workers=workers, progress=False)
+s = run_batch([folder], out, engine=engine, workers=workers, progress=False, overwrite=True)
 mb = lambda who: resource.getrusage(who).ru_maxrss / 1024
 print(json.dumps({"rows": s.rows, "seconds": s.seconds, "rate": s.rate, "ray_start": started,
                   "driver_mb": mb(resource.RUSAGE_SELF),
