@@ -15,6 +15,10 @@ first third, each --trials times in turn, the fastest kept. The whole run's rate
 starting the workers and loading the model; the marginal rate (the images between the two
 sizes over the difference in time) leaves that fixed cost out, as for a long batch. Ray's
 own start is timed apart (a cluster is already up).
+CPU per image (driver and workers, between the two sizes) and the cores a run obtained (its
+CPU seconds over its wall time) tell a busy machine from a slow batch: Linux groups a
+session's processes (autogroup), so while other sessions keep the cores busy, 2 workers
+get about the CPU 1 worker gets, and only CPU per image shows the cost of the parallelism.
 Peak memory: the driver's and the largest worker's RSS (Ray's actors are not its children).
 Prints the tables recorded in BENCHMARKS.md.
 """
@@ -44,7 +48,9 @@ if engine == "ray":
     started = time.perf_counter() - t
 s = run_batch([folder], out, engine=engine, workers=workers, progress=False, overwrite=True)
 mb = lambda who: resource.getrusage(who).ru_maxrss / 1024
+cpu = lambda who: resource.getrusage(who).ru_utime + resource.getrusage(who).ru_stime
 print(json.dumps({"rows": s.rows, "seconds": s.seconds, "rate": s.rate, "ray_start": started,
+                  "cpu": cpu(resource.RUSAGE_SELF) + cpu(resource.RUSAGE_CHILDREN),
                   "driver_mb": mb(resource.RUSAGE_SELF),
                   "worker_mb": mb(resource.RUSAGE_CHILDREN) if engine == "local" else None}))
 """
@@ -101,7 +107,7 @@ def photos(real_dev: Path, tmp: Path, count: int) -> tuple[Path, str]:
 
 
 def twelve_mp_rate(real_dev: Path, count: int = 4) -> float:
-    """Images per second on one core for 4000x3000 photos (read, decode, recognise)."""
+    """Images per CPU second for 4000x3000 photos (read, decode, recognise), one thread."""
     import cv2
 
     from digitcam.batch.reading import load_recognizer, read_row
@@ -110,10 +116,10 @@ def twelve_mp_rate(real_dev: Path, count: int = 4) -> float:
     big = [p for p in sorted(real_dev.glob("ujwalkasturi/f*.jp*g")) if p.stat().st_size > 1e6]
     recognizer = load_recognizer({})
     read_row(recognizer, str(big[0]))  # warm up
-    start = time.perf_counter()
+    start = time.process_time()  # CPU time: what the reading costs, whatever the load
     for path in big[:count]:
         read_row(recognizer, str(path))
-    return min(count, len(big)) / (time.perf_counter() - start)
+    return min(count, len(big)) / (time.process_time() - start)
 
 
 def measure(folder: Path, tmp: Path, with_ray: bool, trials: int) -> dict[str, dict]:
@@ -130,20 +136,22 @@ def measure(folder: Path, tmp: Path, with_ray: bool, trials: int) -> dict[str, d
     results = {}
     for engine, n in configs:
         third, whole = best[engine, n, folder / "part0"], best[engine, n, folder]
-        extra = whole["seconds"] - third["seconds"]
-        whole["marginal"] = (whole["rows"] - third["rows"]) / extra if extra > 0 else None
+        extra, more = whole["seconds"] - third["seconds"], whole["rows"] - third["rows"]
+        whole["marginal"] = more / extra if extra > 0 else None
+        whole["ms_cpu"] = 1000 * (whole["cpu"] - third["cpu"]) / more  # driver + workers
         results[f"{engine} x{n}"] = whole
     return results
 
 
 def table(name: str, results: dict[str, dict]) -> None:
     print(f"\n{name}\n\n| engine | images | time | images/s | marginal images/s | "
-          "peak RSS driver / worker |\n| --- | --- | --- | --- | --- | --- |")
+          "CPU per image | cores obtained | peak RSS driver / worker |\n"
+          "| --- | --- | --- | --- | --- | --- | --- | --- |")
     for config, r in results.items():
         worker = f"{r['worker_mb']:.0f} MB" if r["worker_mb"] else "(Ray actors)"
         start = f" (+{r['ray_start']:.1f} s Ray start)" if r["ray_start"] else ""
         print(f"| {config} | {r['rows']} | {r['seconds']:.1f} s{start} | {r['rate']:.1f} | "
-              f"{_rate(r['marginal'])} | "
+              f"{_rate(r['marginal'])} | {_cpu(r, engine=config)} | "
               f"{r['driver_mb']:.0f} MB / {worker} |")
     for key, what in (("rate", "whole run"), ("marginal", "marginal")):
         one, two = results["local x1"][key], results["local x2"][key]
@@ -153,7 +161,17 @@ def table(name: str, results: dict[str, dict]) -> None:
         against = f"; Ray x2 against local x2: {ray / two - 1:+.0%} (goal: within 25%)" \
             if ray else ""
         print(f"\n{what}: 2 workers / 1: {two / one:.2f}x (goal >= 1.8x){against}", end="")
-    print()
+    cpu_one, cpu_two = results["local x1"]["ms_cpu"], results["local x2"]["ms_cpu"]
+    print(f"\nCPU per image, 1 worker / 2 workers: {cpu_one / cpu_two:.2f} (1.0: no parallel "
+          "overhead; 2 workers then reach 2x wherever they obtain 2 cores)")
+
+
+def _cpu(r: dict, engine: str) -> str:
+    """Marginal CPU per image and the cores the run obtained (not for Ray: its actors are
+    not the driver's children)."""
+    if engine.startswith("ray"):
+        return "(Ray actors) | n/a"
+    return f"{r['ms_cpu']:.2f} ms | {r['cpu'] / r['seconds']:.2f}"
 
 
 def _rate(rate: float | None) -> str:
@@ -162,9 +180,9 @@ def _rate(rate: float | None) -> str:
 
 def projection(cheque_core: float, photo_core: float) -> None:
     """Time for 1 million images from the measured rate of one core (a projection)."""
-    print("\nProjection (not measured): time for 1,000,000 images from the marginal rate of "
-          "one core, assuming it scales linearly with cores and machines (the workers share "
-          "nothing but the storage, which must keep up)")
+    print("\nProjection (not measured): time for 1,000,000 images from the images per CPU "
+          "second of one worker (driver included), assuming it scales linearly with cores "
+          "and machines (the workers share nothing but the storage, which must keep up)")
     print("\n| images | per core | 2 cores | 16 cores | 64 cores | 10 x 16 cores | "
           "100 x 16 cores |\n| --- | --- | --- | --- | --- | --- | --- |")
     for name, rate in (("cheque scans", cheque_core), ("12 MP photos", photo_core)):
@@ -173,7 +191,9 @@ def projection(cheque_core: float, photo_core: float) -> None:
 
 
 def duration(seconds: float) -> str:
-    return f"{seconds / 3600:,.1f} h" if seconds >= 3600 else f"{seconds / 60:.0f} min"
+    if seconds >= 3600:
+        return f"{seconds / 3600:,.1f} h"
+    return f"{seconds / 60:.0f} min" if seconds >= 60 else f"{seconds:.0f} s"
 
 
 def main() -> None:
@@ -198,8 +218,8 @@ def main() -> None:
         photo = measure(folder, tmp, not args.no_ray, args.trials)
         table(f"640x480 photos: {kind}", photo)
     big = twelve_mp_rate(args.real_dev)
-    print(f"\n12 MP photos (4000x3000 JPEG), one core: {big:.2f} images/s")
-    projection(cheque["local x1"]["marginal"] or cheque["local x1"]["rate"], big)
+    print(f"\n12 MP photos (4000x3000 JPEG), one core: {big:.2f} images per CPU second")
+    projection(1000 / cheque["local x1"]["ms_cpu"], big)
     print(f"\nload average {os.getloadavg()[0]:.1f} at the end")
 
 
