@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import itertools
 import os
 import signal
 import sys
@@ -72,6 +73,8 @@ def run_batch(inputs: Sequence[str | os.PathLike], out: str | os.PathLike, *,
     done = done_paths(out) if resume else set()
     summary = Summary(out)
     paths = _fresh(same_file_filter(out, expand_inputs(inputs)), done, summary)
+    first = list(itertools.islice(paths, 1))  # a bad manifest fails before RESULTS is opened
+    paths = itertools.chain(first, paths)
     start = time.perf_counter()
     try:
         rows = _engine(engine, paths, settings, workers, ray_address)
