@@ -10,7 +10,8 @@ from __future__ import annotations
 from digitcam import Recognizer
 from digitcam.io.images import IMAGE_SUFFIXES, ImageError, read_image
 
-__all__ = ["IMAGE_SUFFIXES", "Recognizer", "load_recognizer", "read_image", "read_row"]
+__all__ = ["IMAGE_SUFFIXES", "Recognizer", "load_recognizer", "read_image", "read_row",
+           "reading_fields"]
 
 
 def load_recognizer(settings: dict) -> Recognizer:
@@ -28,6 +29,12 @@ def read_row(recognizer: Recognizer, path: str) -> dict:
     except Exception as e:  # noqa: BLE001 - one bad image must never stop a batch
         return {"path": path, "error": _one_line(f"{type(e).__name__}: {e}")}
     return {"path": path, **recognizer.as_dict(detections)}
+
+
+def reading_fields() -> list[str]:
+    """The fields of a reading row after `path` (today text, lines, digits): the columns of
+    the CSV results, whatever the recogniser's schema becomes."""
+    return list(Recognizer.as_dict([]))
 
 
 def _one_line(message: str) -> str:

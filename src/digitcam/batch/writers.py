@@ -6,7 +6,7 @@ rows done, and `--resume` finds them:
 
 - JSON lines: one `predict --json` object per line (path, text, digits; or path, error).
   A line cut short by a kill is dropped when the file is resumed.
-- CSV: columns path, text, digits (the digits list as JSON), error.
+- CSV: columns path, the reading's fields (text, lines, digits: lists as JSON), error.
 - Parquet: a Parquet file cannot be appended to or left half-written, so rows go to a
   spool of JSON lines beside it (RESULTS.partial.jsonl) as they come, and the Parquet file
   is written from the spool (plus the rows of the previous Parquet file on --resume) when
@@ -25,7 +25,6 @@ from pathlib import Path
 
 from .inputs import BatchError
 
-CSV_COLUMNS = ("path", "text", "digits", "error")
 SUFFIXES = (".jsonl", ".csv", ".parquet")
 
 
@@ -106,15 +105,21 @@ def read_jsonl(path: str) -> Iterator[dict]:
             yield row
 
 
+def csv_columns() -> list[str]:
+    from .reading import reading_fields
+
+    return ["path", *reading_fields(), "error"]
+
+
 def read_csv(path: str) -> Iterator[dict]:
     if not os.path.exists(path):
         return
     drop_partial_line(path)
     with open(path, newline="", encoding="utf-8") as f:
         rows = csv.DictReader(f)
-        if rows.fieldnames and tuple(rows.fieldnames) != CSV_COLUMNS:
-            raise BatchError(f"{path}: not a results file of digitcam batch "
-                             f"(columns {rows.fieldnames}, expected {list(CSV_COLUMNS)})")
+        if rows.fieldnames and list(rows.fieldnames) != csv_columns():
+            raise BatchError(f"{path}: not a results file of this digitcam batch "
+                             f"(columns {rows.fieldnames}, expected {csv_columns()})")
         yield from rows
 
 
@@ -157,15 +162,15 @@ class CsvWriter(JsonlWriter):
         fresh = not append or not os.path.exists(out) or os.path.getsize(out) == 0
         if not fresh:
             next(read_csv(out), None)  # checks the header, cuts a partial last line
-        self.path = out
+        self.path, self.columns = out, csv_columns()
         self.file = open(out, "a" if append else "w", newline="", encoding="utf-8")  # noqa: SIM115
         self.csv = csv.writer(self.file, lineterminator="\n")
         if fresh:
-            self.csv.writerow(CSV_COLUMNS)
+            self.csv.writerow(self.columns)
 
     def write(self, row: dict) -> None:
-        digits = json.dumps(row["digits"]) if "digits" in row else ""
-        self.csv.writerow([row["path"], row.get("text", ""), digits, row.get("error", "")])
+        cells = (row.get(c, "") for c in self.columns)
+        self.csv.writerow([c if isinstance(c, str) else json.dumps(c) for c in cells])
         self.file.flush()
 
 

@@ -60,9 +60,8 @@ def rows_of(out: Path) -> list[dict]:
         import csv
 
         with open(out, newline="") as f:
-            return [_clean({"path": r["path"], "text": r["text"],
-                            "digits": json.loads(r["digits"]) if r["digits"] else None,
-                            "error": r["error"]}) for r in csv.DictReader(f)]
+            return [_clean({k: v if k in ("path", "text", "error") or not v else json.loads(v)
+                            for k, v in r.items()}) for r in csv.DictReader(f)]
     import pyarrow.parquet as pq
 
     return [_clean(r) for r in pq.read_table(out).to_pylist()]
@@ -72,7 +71,7 @@ def _clean(row: dict) -> dict:
     """The JSONL form of a row: an error row has path and error only, a reading no error."""
     if row.get("error"):
         return {"path": row["path"], "error": row["error"]}
-    return {"path": row["path"], "text": row["text"] or "", "digits": row["digits"] or []}
+    return {k: v for k, v in row.items() if k != "error"}
 
 
 def by_path(rows: list[dict]) -> dict[str, dict]:
