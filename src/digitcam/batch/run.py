@@ -53,7 +53,7 @@ class Interrupted(KeyboardInterrupt):
 def run_batch(inputs: Sequence[str | os.PathLike], out: str | os.PathLike, *,
               workers: int | None = None, engine: str = "local",
               ray_address: str | None = None, resume: bool = False, overwrite: bool = False,
-              model: str | os.PathLike | None = None, mode: str = "multi",
+              model: str | os.PathLike | None = None, mode: str | None = None,
               threshold: int | str | None = None, min_confidence: float | None = None,
               progress: bool | None = None) -> Summary:
     """Read every image named by `inputs` into the results file `out` (see digitcam.batch);
