@@ -133,12 +133,13 @@ def write_y4m(path: Path, frames: list[np.ndarray], fps: int) -> None:
 
 def test_webcam_reads_a_clip_of_handwritten_digits(server, chromium, mnist_test, tmp_path):
     x, y = mnist_test
-    recognizer = Recognizer(model=MODEL)
-    # a page the recogniser reads right after the camera's round trip: this checks the browser
+    recognizer, components = Recognizer(model=MODEL), Recognizer(mode="multi")
+    # a page both pipelines read right after the camera's round trip: this checks the browser
     # path, not the model (the evaluation measures the model)
     for seed in range(20):
         scene = number_scene(x, y, 4, np.random.default_rng(seed), look=Look(noise=2.0))
-        if recognizer.read_text(camera_roundtrip(scene.frame)) == scene.text:
+        seen = camera_roundtrip(scene.frame)
+        if recognizer.read_text(seen) == components.read_text(seen) == scene.text:
             break
     else:
         pytest.fail("no clean 4-digit page was read right in 20 tries")
@@ -157,7 +158,10 @@ def test_webcam_reads_a_clip_of_handwritten_digits(server, chromium, mnist_test,
         assert "ms round trip" in page.inner_text("#cam-latency")
         page.screenshot(path=tmp_path / "webcam.png", full_page=True)
         assert page.inner_text("#status") == ""
-        # the controls reach this client's settings: a threshold above all ink reads nothing
+        # the controls reach this client's settings: in mode multi (whose detector
+        # binarises), a threshold above all ink reads nothing
+        page.select_option("#read-mode", "multi")
+        expect_text(page, "#cam-number", scene.text)
         page.uncheck("#threshold-auto")
         page.eval_on_selector("#threshold", "el => { el.value = 255; "
                               "el.dispatchEvent(new Event('input')); }")
