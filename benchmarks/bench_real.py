@@ -31,14 +31,18 @@ from peers import READERS  # noqa: E402
 HOLDOUT_SHARE = 3  # as digitcam.training.lines: crc32(name) % 10 < 3 is held out
 
 
-def real_items(root: Path):
+def real_items(root: Path, every: int = 1):
     labels = json.loads((root / "labels.json").read_text())
+    seen: dict[str, int] = {}
     for name, truth in sorted(labels.items()):
+        source = name.split("/")[0]
+        seen[source] = seen.get(source, 0) + 1
+        if (seen[source] - 1) % every:
+            continue
         image = cv2.imread(str(root / name), cv2.IMREAD_COLOR)
         if image is None:
             print(f"skipping unreadable {name}", file=sys.stderr)
             continue
-        source = name.split("/")[0]
         part = "held out" if zlib.crc32(name.encode()) % 10 < HOLDOUT_SHARE else "tuned on"
         yield [source, f"{source} ({part})"], image, truth
 
@@ -55,7 +59,9 @@ def suite_items(per_family: int, seed: int):
 def run(items, readers: dict) -> dict:
     """{group: {reader: {"right": n, "total": n, "ms": [..]}}} over the items."""
     table: dict = defaultdict(lambda: defaultdict(lambda: {"right": 0, "total": 0, "ms": []}))
-    for groups, image, truth in items:
+    for k, (groups, image, truth) in enumerate(items):
+        if k % 50 == 0:
+            print(f"  {k} images ...", file=sys.stderr, flush=True)
         for name, read in readers.items():
             t = time.perf_counter()
             got = read(image)
@@ -92,6 +98,8 @@ def main() -> int:
         help="labelled folder of real images (default ../shared/data/real-dev)")
     p.add_argument("--readers", default=",".join(READERS),
                    help=f"comma-separated, of {', '.join(READERS)} (default all)")
+    p.add_argument("--every", type=int, default=1,
+                   help="real images: every Nth of each source, in name order (1: all)")
     p.add_argument("--per-family", type=int, default=40, help="suite pictures per family (40)")
     p.add_argument("--seed", type=int, default=0, help="suite seed (0)")
     p.add_argument("--skip-real", action="store_true")
@@ -106,7 +114,7 @@ def main() -> int:
         if not Path(args.real, "labels.json").exists():
             print(f"no labels.json in {args.real}: real images skipped", file=sys.stderr)
         else:
-            results["real"] = run(real_items(Path(args.real)), readers)
+            results["real"] = run(real_items(Path(args.real), args.every), readers)
             print(markdown("real-dev source", results["real"], names, False), flush=True)
     if not args.skip_suite:
         results["suite"] = run(suite_items(args.per_family, args.seed), readers)
