@@ -19,6 +19,7 @@ import cv2
 import numpy as np
 
 TESSERACT_PSM = "11"
+TIMEOUT_S = 60  # a reading that takes longer counts as nothing read
 
 
 def digits_of(text: str) -> str:
@@ -39,10 +40,13 @@ def tesseract_reader() -> Callable[[np.ndarray], str]:
 
     def read(image: np.ndarray) -> str:
         ok, png = cv2.imencode(".png", image)
-        out = subprocess.run(
-            [exe, "stdin", "stdout", "--psm", TESSERACT_PSM,
-             "-c", "tessedit_char_whitelist=0123456789.,-/"],
-            input=png.tobytes(), capture_output=True, timeout=120, check=False)
+        try:
+            out = subprocess.run(
+                [exe, "stdin", "stdout", "--psm", TESSERACT_PSM,
+                 "-c", "tessedit_char_whitelist=0123456789.,-/"],
+                input=png.tobytes(), capture_output=True, timeout=TIMEOUT_S, check=False)
+        except subprocess.TimeoutExpired:
+            return ""  # counted as read wrong (nothing read in time)
         return digits_of(out.stdout.decode(errors="replace"))
 
     return read

@@ -37,6 +37,7 @@ class LearnedConfig:
     big: a number at least this high (pixels at `side`) is taken from the coarse look.
     field_height: an image this short or shorter, and at least `field_aspect` times as
         wide as high, is a tight field scan and is enlarged to this height (one look).
+    max_upscale: a small picture is enlarged at most this many times.
     threshold: core-map probability above which a cell belongs to a number.
     min_score: mean probability of a core below which it is dropped.
     min_cells: cores smaller than this many map cells are dropped.
@@ -49,6 +50,7 @@ class LearnedConfig:
     big: int = 80
     field_height: int = 128
     field_aspect: float = 1.5
+    max_upscale: float = 10.0
     threshold: float = 0.35
     min_score: float = 0.5
     min_cells: int = 3
@@ -74,7 +76,7 @@ def working_scale(shape: tuple[int, int], config: LearnedConfig) -> float:
     h, w = shape
     if h <= config.field_height and w >= config.field_aspect * h:
         return config.field_height / h
-    return config.side / max(h, w)
+    return min(config.side / max(h, w), config.max_upscale)
 
 
 def network_input(gray: np.ndarray, scale: float) -> np.ndarray:

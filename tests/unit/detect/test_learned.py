@@ -29,7 +29,8 @@ def test_scale_is_chosen_from_the_image():
     assert working_scale((480, 640), config) == pytest.approx(1.0)
     assert working_scale((40, 150), config) == pytest.approx(128 / 40)  # a tight field
     assert working_scale((150, 40), config) == pytest.approx(640 / 150)  # tall: not a field
-    assert working_scale((60, 60), config) == pytest.approx(640 / 60)  # square: a close-up
+    assert working_scale((100, 100), config) == pytest.approx(6.4)  # square: a close-up
+    assert working_scale((8, 8), config) == pytest.approx(10.0)  # enlarged 10 times at most
 
 
 def test_network_input_is_padded_to_a_multiple():
