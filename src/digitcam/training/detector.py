@@ -12,14 +12,12 @@ Writes OUT.onnx (input (N, H, W, 1) float grey in [0, 1], any H, W divisible by 
 from __future__ import annotations
 
 import argparse
-import os
-import time
 from pathlib import Path
 
 import numpy as np
 
 from ..detect.learned import SHRINK, STRIDE
-from .runs import RunState, add_synth_options, apply_synth_options, finish, pool_map
+from .runs import RunState, add_run_options, dispatch, finish, pool_map, start_run
 
 SIZE = 256
 
@@ -84,30 +82,9 @@ def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("--out", default="runs/detector", help="output stem (runs/detector)")
     p.add_argument("--samples", type=int, default=20_000, help="synthetic samples (20000)")
-    p.add_argument("--epochs", type=int, default=6, help="epochs (6)")
-    p.add_argument("--batch-size", type=int, default=32, help="samples per step (32)")
-    p.add_argument("--lr", type=float, default=3e-3, help="peak learning rate (3e-3)")
-    p.add_argument("--seed", type=int, default=0, help="random seed (0)")
-    p.add_argument("--data-dir", default=None, help="MNIST folder (default $DIGITCAM_DATA)")
-    p.add_argument("--workers", type=int, default=os.cpu_count() or 1,
-                   help="processes making samples (all cores)")
-    p.add_argument("--init", default=None, help="start from these weights (.weights.h5)")
-    p.add_argument("--resume", action="store_true", help="continue from OUT.state.json")
-    add_synth_options(p)
-    p.add_argument("--dry-run", action="store_true", help="tiny run to check it all works")
-    p.add_argument("--export-only", action="store_true",
-                   help="write OUT.onnx from OUT.weights.h5 (a snapshot of a run) and stop")
-    args = p.parse_args(argv)
-    if args.export_only:
-        out = Path(args.out)
-        state = RunState.load(out, vars(args), resume=True)
-        model = build()
-        model.load_weights(state.weights)
-        finish_run(model, out, state)
-        return 0
-    if args.dry_run:
-        args.samples, args.epochs = 64, 1
-    return train(args)
+    add_run_options(p, epochs=6, batch_size=32, lr=3e-3)
+    return dispatch(p.parse_args(argv), build, finish_run, train,
+                    dry_run={"samples": 64, "epochs": 1})
 
 
 def finish_run(model, out: Path, state: RunState) -> Path:
@@ -123,14 +100,8 @@ def finish_run(model, out: Path, state: RunState) -> Path:
 def train(args: argparse.Namespace) -> int:
     import keras
 
-    keras.utils.set_random_seed(args.seed)
-    apply_synth_options(args)
-    out = Path(args.out)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    state = RunState.load(out, vars(args), args.resume)
-    t0 = time.time()
+    out, state = start_run(args)
     x, y = synthetic(args.samples, args.seed, args.data_dir, args.workers)
-    print(f"{len(x)} synthetic samples in {time.time() - t0:.0f} s", flush=True)
     model = build()
     steps = max(1, len(x) // args.batch_size)
     schedule = keras.optimizers.schedules.CosineDecay(args.lr, args.epochs * steps, alpha=0.02)

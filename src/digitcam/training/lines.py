@@ -24,7 +24,7 @@ from pathlib import Path
 import numpy as np
 
 from ..recognize.lines import ALPHABET, LINE_HEIGHT, STRIDE, decode, line_input
-from .runs import RunState, add_synth_options, apply_synth_options, finish, pool_map
+from .runs import RunState, add_run_options, dispatch, finish, pool_map, start_run
 
 TRAIN_WIDTH = 192
 MAX_LABEL = 16
@@ -190,30 +190,9 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--real-sources", default=None,
                    help="comma-separated subfolders of --real to use (default all)")
     p.add_argument("--real-repeat", type=int, default=8, help="copies of each real line (8)")
-    p.add_argument("--epochs", type=int, default=12, help="epochs (12)")
-    p.add_argument("--batch-size", type=int, default=64, help="lines per step (64)")
-    p.add_argument("--lr", type=float, default=2e-3, help="peak learning rate (2e-3)")
-    p.add_argument("--seed", type=int, default=0, help="random seed (0)")
-    p.add_argument("--data-dir", default=None, help="MNIST folder (default $DIGITCAM_DATA)")
-    p.add_argument("--workers", type=int, default=os.cpu_count() or 1,
-                   help="processes making synthetic lines (all cores)")
-    p.add_argument("--init", default=None, help="start from these weights (.weights.h5)")
-    p.add_argument("--resume", action="store_true", help="continue from OUT.state.json")
-    add_synth_options(p)
-    p.add_argument("--dry-run", action="store_true", help="tiny run to check it all works")
-    p.add_argument("--export-only", action="store_true",
-                   help="write OUT.onnx from OUT.weights.h5 (a snapshot of a run) and stop")
-    args = p.parse_args(argv)
-    if args.export_only:
-        out = Path(args.out)
-        state = RunState.load(out, vars(args), resume=True)
-        model = build()
-        model.load_weights(state.weights)
-        finish_run(model, out, state)
-        return 0
-    if args.dry_run:
-        args.synthetic, args.epochs, args.real_repeat = 512, 1, 1
-    return train(args)
+    add_run_options(p, epochs=12, batch_size=64, lr=2e-3)
+    return dispatch(p.parse_args(argv), build, finish_run, train,
+                    dry_run={"synthetic": 512, "epochs": 1, "real_repeat": 1})
 
 
 def finish_run(model, out: Path, state: RunState) -> Path:
@@ -236,16 +215,8 @@ def finish_run(model, out: Path, state: RunState) -> Path:
 
 
 def train(args: argparse.Namespace) -> int:
-    import keras
-
-    keras.utils.set_random_seed(args.seed)
-    apply_synth_options(args)
-    out = Path(args.out)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    state = RunState.load(out, vars(args), args.resume)
-    t0 = time.time()
+    out, state = start_run(args)
     x, texts = synthetic(args.synthetic, args.seed, args.data_dir, args.workers)
-    print(f"{len(x)} synthetic lines in {time.time() - t0:.0f} s", flush=True)
     held = ([], [])
     if args.real:
         rx, rt = real_lines(real_split(args.real, False, args.real_sources))

@@ -46,9 +46,67 @@ def pool_map(make: Callable, count: int, seed: int, data_dir: str | None,
     the MNIST training split loaded once (test digits are never drawn)."""
     from multiprocessing import get_context
 
+    t0 = time.time()
     seeds = [seed * 10_000_019 + offset + i for i in range(count)]
     with get_context("fork").Pool(workers, _init, (data_dir, make)) as pool:
-        return pool.map(_one, seeds, chunksize=64)
+        made = pool.map(_one, seeds, chunksize=64)
+    print(f"{count} synthetic samples made in {time.time() - t0:.0f} s", flush=True)
+    return made
+
+
+def add_run_options(p, epochs: int, batch_size: int, lr: float) -> None:
+    """The flags both trainers share (with each one's defaults): epochs, batch size,
+    learning rate, seed, data, workers, start, resume, the synthetic mix, --dry-run and
+    --export-only."""
+    import os
+
+    p.add_argument("--epochs", type=int, default=epochs, help=f"epochs ({epochs})")
+    p.add_argument("--batch-size", type=int, default=batch_size,
+                   help=f"samples per step ({batch_size})")
+    p.add_argument("--lr", type=float, default=lr, help=f"peak learning rate ({lr:g})")
+    p.add_argument("--seed", type=int, default=0, help="random seed (0)")
+    p.add_argument("--data-dir", default=None, help="MNIST folder (default $DIGITCAM_DATA)")
+    p.add_argument("--workers", type=int, default=os.cpu_count() or 1,
+                   help="processes making synthetic samples (all cores)")
+    p.add_argument("--init", default=None, help="start from these weights (.weights.h5)")
+    p.add_argument("--resume", action="store_true", help="continue from OUT.state.json")
+    add_synth_options(p)
+    p.add_argument("--dry-run", action="store_true", help="tiny run to check it all works")
+    p.add_argument("--export-only", action="store_true",
+                   help="write OUT.onnx and the card from OUT.weights.h5 (a run's last "
+                        "epoch) and stop")
+
+
+def start_run(args) -> tuple[Path, RunState]:
+    """Seeded, the synthetic mix set, OUT's folder made: (OUT, its state for --resume)."""
+    import keras
+
+    keras.utils.set_random_seed(args.seed)
+    apply_synth_options(args)
+    out = Path(args.out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    return out, RunState.load(out, vars(args), args.resume)
+
+
+def dispatch(args, build: Callable, finish_run: Callable, train: Callable,
+             dry_run: dict) -> int:
+    """--export-only, or a run (shrunk to `dry_run`'s settings with --dry-run)."""
+    if args.export_only:
+        return export_only(args, build, finish_run)
+    if args.dry_run:
+        for name, value in dry_run.items():
+            setattr(args, name, value)
+    return train(args)
+
+
+def export_only(args, build: Callable, finish_run: Callable) -> int:
+    """--export-only: the network rebuilt, its saved weights loaded, OUT.onnx and the card."""
+    out = Path(args.out)
+    state = RunState.load(out, vars(args), resume=True)
+    model = build()
+    model.load_weights(state.weights)
+    finish_run(model, out, state)
+    return 0
 
 
 def add_synth_options(p) -> None:
