@@ -1,0 +1,39 @@
+"""The learned pipeline's trainers run end to end (--dry-run: a few samples, one epoch) and
+write models the runtime reads: a detector and a line recogniser with their cards."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+pytest.importorskip("keras")
+
+from digitcam.detect.learned import NumberDetector  # noqa: E402
+from digitcam.recognize.lines import LineRecognizer  # noqa: E402
+from digitcam.regions import Region  # noqa: E402
+
+pytestmark = [pytest.mark.train, pytest.mark.slow]
+
+
+def train(module: str, out) -> dict:
+    done = subprocess.run([sys.executable, "-m", f"digitcam.training.{module}", "--dry-run",
+                           "--workers", "1", "--out", str(out)],
+                          capture_output=True, text=True, timeout=600)
+    assert done.returncode == 0, done.stderr[-2000:]
+    return json.loads(out.with_suffix(".json").read_text())
+
+
+def test_detector_and_line_model_train_and_load(tmp_path, mnist):
+    card = train("detector", tmp_path / "det")
+    assert card["kind"] == "detector-fcn" and card["training"]["history"]
+    detector = NumberDetector(tmp_path / "det.onnx")
+    assert isinstance(detector.detect(np.full((120, 160), 255, np.uint8)), list)
+    card = train("lines", tmp_path / "lines")
+    assert card["kind"] == "line-ctc" and card["alphabet"] == "0123456789.,-/"
+    reader = LineRecognizer(tmp_path / "lines.onnx")
+    blank = np.full((40, 120), 255, np.uint8)
+    assert isinstance(reader.recognize(blank, [Region((0, 0, 120, 40))]), list)
