@@ -16,6 +16,7 @@ at a time (later ones are dropped); recognition runs on a small thread pool, not
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
@@ -217,11 +218,18 @@ async def read(
             "digits": reading["digits"]}
 
 
+@functools.lru_cache(maxsize=4)
+def classifier_choices(models: tuple[tuple[str, str], ...]) -> dict[str, str]:
+    """The 28x28 classifiers /api/classify may use: the shipped ones and the server's own
+    when it is one (worked out once per server, not per request: it reads the cards)."""
+    return {**{n: n for n in available_models()},
+            **{n: p for n, p in models if kind_of(locate(p)) == CLASSIFIER}}
+
+
 @router.post("/api/classify", response_model=ClassifyResponse,
              summary="Probabilities of one 28x28 image (white ink on black)")
 async def classify(request: ClassifyRequest, service: ServiceDep) -> dict[str, Any]:
-    classifiers = {**{n: n for n in available_models()}, **{
-        n: p for n, p in service.models.items() if kind_of(locate(p)) == CLASSIFIER}}
+    classifiers = classifier_choices(tuple(service.models.items()))
     name = request.model or (service.default.model if service.default.model in classifiers
                              else DEFAULT_MODEL)
     if name not in classifiers:
