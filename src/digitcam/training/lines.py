@@ -71,16 +71,24 @@ def synthetic(count: int, seed: int, data_dir: str | None, workers: int) -> tupl
     return np.stack([m[0] for m in made]), [m[1] for m in made]
 
 
-def real_lines(pairs: list[tuple[Path, str]]) -> tuple[np.ndarray, list[str]]:
+def real_lines(pairs: list[tuple[Path, str]], copies: int = 1, augment: bool = False,
+               seed: int = 0) -> tuple[np.ndarray, list[str]]:
+    """The fields as line inputs, `copies` of each; with `augment` every copy but the
+    first is changed by synth.augment.augment_field (margins, slant, pen, look)."""
     import cv2
 
+    from ..synth.augment import augment_field
+
+    rng = np.random.default_rng(seed)
     xs, texts = [], []
     for path, text in pairs:
         g = cv2.imread(str(path), cv2.IMREAD_GRAYSCALE)
         if g is None:
             continue
-        xs.append((fixed_width(line_input(g, TRAIN_WIDTH)) * 255).astype(np.uint8))
-        texts.append(text)
+        for c in range(copies):
+            field = augment_field(g, rng) if augment and c else g
+            xs.append((fixed_width(line_input(field, TRAIN_WIDTH)) * 255).astype(np.uint8))
+            texts.append(text)
     return np.stack(xs), texts
 
 
@@ -190,6 +198,8 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--real-sources", default=None,
                    help="comma-separated subfolders of --real to use (default all)")
     p.add_argument("--real-repeat", type=int, default=8, help="copies of each real line (8)")
+    p.add_argument("--real-augment", action=argparse.BooleanOptionalAction, default=True,
+                   help="change every copy but the first (synth.augment; default on)")
     add_run_options(p, epochs=12, batch_size=64, lr=2e-3)
     return dispatch(p.parse_args(argv), build, finish_run, train,
                     dry_run={"synthetic": 512, "epochs": 1, "real_repeat": 1})
@@ -219,11 +229,13 @@ def train(args: argparse.Namespace) -> int:
     x, texts = synthetic(args.synthetic, args.seed, args.data_dir, args.workers)
     held = ([], [])
     if args.real:
-        rx, rt = real_lines(real_split(args.real, False, args.real_sources))
+        rx, rt = real_lines(real_split(args.real, False, args.real_sources),
+                            args.real_repeat, args.real_augment, args.seed)
         held = real_lines(real_split(args.real, True, args.real_sources))
-        x = np.concatenate([x, *[rx] * args.real_repeat])
-        texts = texts + rt * args.real_repeat
-        print(f"{len(rx)} real lines learnt from (x{args.real_repeat}), "
+        x = np.concatenate([x, rx])
+        texts = texts + rt
+        print(f"{len(rx) // args.real_repeat} real lines learnt from (x{args.real_repeat}, "
+              f"{'augmented' if args.real_augment else 'as they are'}), "
               f"{len(held[0])} held out", flush=True)
     model = build()
     if state.epochs_done:
