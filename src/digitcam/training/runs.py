@@ -42,13 +42,15 @@ def _one(seed: int):
 
 def pool_map(make: Callable, count: int, seed: int, data_dir: str | None,
              workers: int, offset: int = 0) -> list:
-    """`make(x_train, y_train, rng)` for `count` seeds, on `workers` processes, each with
-    the MNIST training split loaded once (test digits are never drawn)."""
+    """`make(x_train, y_train, rng)` for `count` seeds, on `workers` processes that inherit
+    the MNIST training split, loaded once here (test digits are never drawn; a missing
+    dataset fails here, before any process is made, not in a pool that restarts them)."""
     from multiprocessing import get_context
 
     t0 = time.time()
+    _init(data_dir, make)
     seeds = [seed * 10_000_019 + offset + i for i in range(count)]
-    with get_context("fork").Pool(workers, _init, (data_dir, make)) as pool:
+    with get_context("fork").Pool(workers) as pool:
         made = pool.map(_one, seeds, chunksize=64)
     print(f"{count} synthetic samples made in {time.time() - t0:.0f} s", flush=True)
     return made
@@ -96,7 +98,13 @@ def dispatch(args, build: Callable, finish_run: Callable, train: Callable,
     if args.dry_run:
         for name, value in dry_run.items():
             setattr(args, name, value)
-    return train(args)
+    from ..data.mnist import DataError
+
+    try:
+        return train(args)
+    except (DataError, OSError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
 
 
 def export_only(args, build: Callable, finish_run: Callable) -> int:

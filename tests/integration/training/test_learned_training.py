@@ -37,3 +37,18 @@ def test_detector_and_line_model_train_and_load(tmp_path, mnist):
     reader = LineRecognizer(tmp_path / "lines.onnx")
     blank = np.full((40, 120), 255, np.uint8)
     assert isinstance(reader.recognize(blank, [Region((0, 0, 120, 40))]), list)
+
+
+@pytest.mark.parametrize("module", ["detector", "lines"])
+def test_missing_mnist_is_one_line_and_exit_2(tmp_path, module):
+    """MNIST asked for in a folder that does not exist: a one-line error and exit 2 at
+    once, not a pool of workers failing and restarted for ever."""
+    done = subprocess.run([sys.executable, "-m", f"digitcam.training.{module}", "--dry-run",
+                           "--workers", "2", "--data-dir", str(tmp_path / "nowhere"),
+                           "--out", str(tmp_path / "m")],
+                          capture_output=True, text=True, timeout=300)
+    assert done.returncode == 2, done.stderr[-2000:]
+    errors = [line for line in done.stderr.splitlines() if line.startswith("error:")]
+    assert len(errors) == 1 and "nowhere" in errors[0] and "MNIST" in errors[0]
+    assert "Traceback" not in done.stderr
+    assert not (tmp_path / "m.onnx").exists()
