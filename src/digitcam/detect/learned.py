@@ -43,6 +43,9 @@ class LearnedConfig:
     min_cells: cores smaller than this many map cells are dropped.
     join_gap: pieces of one line of writing closer than this many heights are joined.
     inside: a region with this share of its area inside a larger one is part of it.
+    overlap: a region with this share of its area (but less than `inside`) inside a larger
+        one is another piece of the same writing (a digit's stroke the map cut off), and
+        the two are joined.
     """
 
     side: int = 640
@@ -56,6 +59,7 @@ class LearnedConfig:
     min_cells: int = 3
     join_gap: float = 0.6
     inside: float = 0.6
+    overlap: float = 0.3
 
 
 @dataclass
@@ -167,12 +171,17 @@ def _inside_share(small: Rect, big: Rect) -> float:
     return float(inter) / max(small.size[0] * small.size[1], 1e-6)
 
 
-def drop_parts(rects: list[Rect], inside: float) -> list[Rect]:
-    """Regions mostly inside a larger one are parts of it (a stroke of a big digit)."""
+def drop_parts(rects: list[Rect], inside: float, overlap: float = 1.0) -> list[Rect]:
+    """Regions mostly (`inside`) inside a larger one are parts of it (a stroke of a big
+    digit); those partly (`overlap`) inside it are pieces of it, joined to it."""
     kept: list[Rect] = []
     for r in sorted(rects, key=lambda r: -r.size[0] * r.size[1]):
-        if all(_inside_share(r, k) < inside for k in kept):
+        shares = [_inside_share(r, k) for k in kept]
+        best = int(np.argmax(shares)) if shares else -1
+        if best < 0 or shares[best] < min(overlap, inside):
             kept.append(r)
+        elif shares[best] < inside:
+            kept[best] = _joined(kept[best], r)
     return kept
 
 
@@ -241,7 +250,7 @@ class NumberDetector:
         if c.coarse_side and coarse < 0.7 * scale:
             rects += [r for r in regions_from_map(self.heat(gray, coarse), coarse, c)
                       if r.size[1] * scale >= c.big]
-        return drop_parts(join_lines(rects, c.join_gap), c.inside)
+        return drop_parts(join_lines(rects, c.join_gap), c.inside, c.overlap)
 
     def detect(self, gray: np.ndarray) -> list[Region]:
         return [Region(quad_box(r.centre, r.size, r.angle, gray.shape), r.score,

@@ -80,6 +80,20 @@ def test_pieces_of_a_line_are_joined_and_parts_dropped():
     assert len(drop_parts([line, stroke], inside=0.6)) == 1
 
 
+def test_a_piece_partly_over_a_number_is_joined_to_it():
+    """A digit's stroke the map cut off (the flag of a 5 above its bowl) overlaps the rest
+    by some 40%: one region around both. A region barely touching another stays apart."""
+    bowl = Rect(0.9, (250, 250), (160, 160), 0.0)
+    flag = Rect(0.9, (220, 165), (120, 80), 0.0)         # 40% of it inside the bowl's box
+    joined = drop_parts([bowl, flag], inside=0.6, overlap=0.3)
+    assert len(joined) == 1
+    x, y, w, h = cv2.boundingRect(joined[0].points().astype(np.float32))
+    assert y <= 126 and y + h >= 329 and x <= 161 and x + w >= 329
+    neighbour = Rect(0.9, (400, 250), (150, 150), 0.0)   # about 5% over the bowl's box
+    assert len(drop_parts([bowl, neighbour], inside=0.6, overlap=0.3)) == 2
+    assert len(drop_parts([bowl, flag], inside=0.6)) == 2  # no joining unless asked
+
+
 def test_cut_upright_straightens_and_maps_back():
     gray = np.full((200, 200), 255, np.uint8)
     rect = ((100.0, 100.0), (120.0, 30.0), 30.0)

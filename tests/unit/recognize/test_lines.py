@@ -8,6 +8,7 @@ import pytest
 
 from digitcam.recognize.lines import (
     ALPHABET,
+    BIG_SHRINK,
     LINE_HEIGHT,
     STRIDE,
     batch_lines,
@@ -81,3 +82,21 @@ def test_ink_columns_finds_the_stroke():
     x[5:20, 12:15] = 1
     assert ink_columns(x, 0, 40) == (12, 14)
     assert ink_columns(x, 20, 30) == (20, 29)  # nothing there: the window itself
+
+
+def test_a_thin_line_on_a_big_shaded_crop_stays_ink():
+    """A phone close-up: a 2 px ballpoint stroke on a 400 px crop, a shadow darkening one
+    side of the paper more than the stroke's own contrast. At LINE_HEIGHT the stroke is
+    still the brightest thing, and the shadowed paper stays near zero."""
+    h, w = 400, 300
+    shade = np.linspace(215, 150, w, dtype=np.float32)[None].repeat(h, 0)  # shadow at right
+    gray = shade.copy()
+    gray[40:360, 148:150] -= 45                                              # the stroke
+    gray = gray.astype(np.uint8)
+    assert h > BIG_SHRINK * LINE_HEIGHT
+    x = line_input(gray)
+    col = int(round(149 * x.shape[1] / w))
+    stroke = x[5:-5, col - 1: col + 2].max(1)
+    assert stroke.min() > 0.5
+    assert np.percentile(x[:, -4:], 90) < 0.15    # the dark paper is not ink
+    assert np.percentile(x[:, :4], 90) < 0.15
