@@ -25,7 +25,7 @@ from .mnist import mnist_normalize
 ALPHABET = "0123456789.,-/"   # class k + 1; class 0 is the CTC blank
 BLANK = 0
 LINE_HEIGHT = 32
-STRIDE = 4                    # input columns per output time step
+STRIDE = 4                    # input columns per output time step (a model's card may say 2)
 MAX_WIDTH = 1024              # longer lines are squeezed to this many columns
 LEVEL = 2.0                   # degrees: a region turned less is cut straight
 MIN_RANGE = 40.0              # paper-to-ink span (grey levels) below which nothing is stretched
@@ -48,8 +48,9 @@ def flatten(gray: np.ndarray, shrink: float) -> np.ndarray:
 
 def line_input(gray: np.ndarray, max_width: int = MAX_WIDTH) -> np.ndarray:
     """Grey crop (H, W) uint8, ink dark -> (LINE_HEIGHT, W') float32, ink bright in [0, 1],
-    W' a multiple of STRIDE. Paper maps to 0 whatever its shade, ink to about 1. A crop
-    more than BIG_SHRINK times LINE_HEIGHT high is flattened first (`flatten`)."""
+    W' a multiple of STRIDE (so of any model's stride). Paper maps to 0 whatever its
+    shade, ink to about 1. A crop more than BIG_SHRINK times LINE_HEIGHT high is flattened
+    first (`flatten`)."""
     h, w = gray.shape
     if h > BIG_SHRINK * LINE_HEIGHT:
         gray = flatten(gray, h / LINE_HEIGHT)
@@ -83,7 +84,8 @@ class Char:
     probs: np.ndarray    # (10,) digit probabilities at its peak (renormalised)
 
 
-def decode(probs: np.ndarray, line_width: int | None = None) -> list[Char]:
+def decode(probs: np.ndarray, line_width: int | None = None, stride: int = STRIDE,
+           ) -> list[Char]:
     """Greedy CTC decoding of one line's (T, classes) probabilities: repeats merged, blanks
     dropped; each character's columns run from midway after the previous character to
     midway before the next."""
@@ -95,7 +97,7 @@ def decode(probs: np.ndarray, line_width: int | None = None) -> list[Char]:
         else:
             runs.append((int(k), t, t))
     kept = [r for r in runs if r[0] != BLANK]
-    width = line_width or probs.shape[0] * STRIDE
+    width = line_width or probs.shape[0] * stride
     chars = []
     for i, (k, t0, t1) in enumerate(kept):
         start = 0 if i == 0 else (kept[i - 1][2] + 1 + t0) / 2
@@ -104,7 +106,7 @@ def decode(probs: np.ndarray, line_width: int | None = None) -> list[Char]:
         peak = t0 + int(span.argmax())
         digits = probs[peak, 1:11]
         chars.append(Char(ALPHABET[k - 1], float(span.max()),
-                          int(start * STRIDE), int(min(end * STRIDE, width)),
+                          int(start * stride), int(min(end * stride, width)),
                           digits / max(float(digits.sum()), 1e-9)))
     return chars
 
@@ -150,6 +152,7 @@ class LineRecognizer:
     def __init__(self, model: str | os.PathLike | None = None, threads: int = 1,
                  margin: float = 0.15):
         self.model = Model(model, "line-ctc", threads)
+        self.stride = int(self.model.card.get("input", {}).get("stride", STRIDE))
         self.margin = margin
 
     def _cut(self, gray: np.ndarray, region) -> tuple[np.ndarray, np.ndarray]:
@@ -179,7 +182,7 @@ class LineRecognizer:
         probs = self.model.run(batch_lines(inputs))
         found = []
         for k, ((crop, back), x, p) in enumerate(zip(cuts, inputs, probs)):
-            chars = decode(p[: x.shape[1] // STRIDE], x.shape[1])
+            chars = decode(p[: x.shape[1] // self.stride], x.shape[1], self.stride)
             for d in self._detections(chars, x, crop.shape[0] / LINE_HEIGHT, back, gray.shape):
                 d.line = k  # one region, one line of writing
                 found.append(d)

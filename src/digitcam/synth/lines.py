@@ -240,23 +240,29 @@ def _negative(height: int, rng: np.random.Generator) -> np.ndarray:
     return g.astype(np.float32) / 255
 
 
-def _decorate(ink: np.ndarray, height: int, rng: np.random.Generator) -> np.ndarray:
-    """What a field carries besides the number, drawn in the same ink: an underline, a box,
-    a ruled line through or below the digits, a printed word to the left."""
+def _decorate(ink: np.ndarray, height: int, rng: np.random.Generator,
+              ) -> tuple[np.ndarray, tuple[int, int]]:
+    """What a field carries besides the number, drawn in the same ink: an underline, a box
+    (with paper beyond it, or cut by the crop), a ruled line through or below the digits.
+    Returns the ink and where the input's top-left corner went in it."""
     h, w = ink.shape
     t = max(1, int(height * rng.uniform(0.03, 0.1)))
     out = (ink * 255).astype(np.uint8)
+    shift = (0, 0)
     if rng.random() < 0.25:
         yy = int(h * rng.uniform(0.75, 0.98))
         cv2.line(out, (int(rng.uniform(0, 0.2) * w), yy),
                  (int(rng.uniform(0.8, 1) * w), yy + int(rng.integers(-2, 3))), 255, t)
-    if rng.random() < 0.08:
+    if rng.random() < 0.15:  # a box, and (on most sides) paper beyond it, a detector's margin
         cv2.rectangle(out, (t, t), (w - 1 - t, h - 1 - t), 255, t)
+        pad = (rng.uniform(0, 0.5, 4) * h * (rng.random(4) < 0.75)).astype(int)
+        out = cv2.copyMakeBorder(out, *pad.tolist(), cv2.BORDER_CONSTANT, value=0)  # t, b, l, r
+        shift = (int(pad[2]), int(pad[0]))
     if rng.random() < 0.06:
         step = int(h * rng.uniform(0.4, 0.9))
         for yy in range(int(rng.integers(0, step)), h, step):
             cv2.line(out, (0, yy), (w - 1, yy), int(rng.uniform(60, 200)), 1)
-    return out.astype(np.float32) / 255
+    return out.astype(np.float32) / 255, shift
 
 
 def paint_line(ink: np.ndarray, rng: np.random.Generator) -> np.ndarray:
@@ -309,7 +315,8 @@ def make_line(x: np.ndarray, y: np.ndarray, rng: np.random.Generator,
     mx = int(height * rng.uniform(0.05, 0.8))
     y0, y1 = max(0, ys.min() - my), min(ink.shape[0], ys.max() + 1 + my)
     x0, x1 = max(0, xs.min() - mx), min(ink.shape[1], xs.max() + 1 + mx)
-    ink = _decorate(ink[y0:y1, x0:x1], height, rng)
+    ink, (dx, dy) = _decorate(ink[y0:y1, x0:x1], height, rng)
+    x0, y0 = x0 - dx, y0 - dy
     image = paint_line(ink, rng)
     if rng.random() < 0.05:
         image = 255 - image  # light on dark: a board, a negative scan

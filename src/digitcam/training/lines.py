@@ -8,7 +8,7 @@
 Every knob is a flag. Synthetic lines are made from the MNIST *training* split only; real
 images (`--real DIR` with a labels.json) are split by file name (real_split) and only the
 training part is learnt from; the held-out part is what the card's accuracy reports.
-Writes OUT.onnx (input (N, 32, W, 1) float, output (N, W/4, 15) probabilities), OUT.json
+Writes OUT.onnx (input (N, 32, W, 1) float, output (N, W/stride, 15) probabilities), OUT.json
 (the card), OUT.weights.h5 and OUT.state.json (for --resume).
 """
 
@@ -19,6 +19,7 @@ import json
 import os
 import time
 import zlib
+from functools import partial
 from pathlib import Path
 
 import numpy as np
@@ -92,9 +93,11 @@ def real_lines(pairs: list[tuple[Path, str]], copies: int = 1, augment: bool = F
     return np.stack(xs), texts
 
 
-def build(width: int | None = None):
-    """The network: (N, 32, W, 1) -> (N, W/4, classes) logits. Separable convolutions keep
-    it small (about 0.15 M weights) and fast on a CPU."""
+def build(width: int | None = None, stride: int = STRIDE):
+    """The network: (N, 32, W, 1) -> (N, W/stride, classes) logits, stride 4 or 2 (a finer
+    time step, so two equal digits written close still get a blank between them; the
+    weights are the same either way, only the second pooling differs). Separable
+    convolutions keep it small (about 0.1 M weights) and fast on a CPU."""
     import keras
     from keras import layers
 
@@ -108,14 +111,14 @@ def build(width: int | None = None):
     x = block(inp, 24, sep=False)
     x = layers.MaxPooling2D(2)(x)                      # 16 x W/2
     x = block(x, 48, sep=False)
-    x = layers.MaxPooling2D(2)(x)                      # 8 x W/4
+    x = layers.MaxPooling2D(2 if stride == 4 else (2, 1))(x)  # 8 x W/stride
     x = block(x, 64)
     x = block(x, 64)
     x = layers.MaxPooling2D((2, 1))(x)                 # 4
     x = block(x, 96)
     x = block(x, 96)
     x = layers.MaxPooling2D((2, 1))(x)                 # 2
-    x = layers.Conv2D(128, (2, 1), use_bias=False)(x)  # 1 x W/4
+    x = layers.Conv2D(128, (2, 1), use_bias=False)(x)  # 1 x W/stride
     x = layers.BatchNormalization(momentum=0.9)(x)
     x = layers.ReLU()(x)
     x = layers.Reshape((-1, 128))(x)
@@ -153,7 +156,7 @@ def _labels(texts: list[str]) -> tuple[np.ndarray, np.ndarray]:
 
 
 def fit(model, x: np.ndarray, texts: list[str], epochs: int, batch: int, lr: float,
-        start_epoch: int, on_epoch, seed: int) -> None:
+        start_epoch: int, on_epoch, seed: int, stride: int = STRIDE) -> None:
     """CTC training with Adam and a cosine schedule; `on_epoch(epoch)` after each epoch."""
     import keras
     import tensorflow as tf
@@ -163,7 +166,7 @@ def fit(model, x: np.ndarray, texts: list[str], epochs: int, batch: int, lr: flo
     schedule = keras.optimizers.schedules.CosineDecay(lr, epochs * steps, alpha=0.02)
     opt = keras.optimizers.Adam(schedule)
     opt.iterations.assign(start_epoch * steps)
-    t_out = x.shape[2] // STRIDE
+    t_out = x.shape[2] // stride
 
     @tf.function(reduce_retracing=True)
     def step(xb, yb, lb):
@@ -200,8 +203,13 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--real-repeat", type=int, default=8, help="copies of each real line (8)")
     p.add_argument("--real-augment", action=argparse.BooleanOptionalAction, default=True,
                    help="change every copy but the first (synth.augment; default on)")
+    p.add_argument("--stride", type=int, choices=(2, 4), default=STRIDE,
+                   help=f"input columns per output step ({STRIDE})")
     add_run_options(p, epochs=12, batch_size=64, lr=2e-3)
-    return dispatch(p.parse_args(argv), build, finish_run, train,
+    args = p.parse_args(argv)
+    if args.resume or args.export_only:  # the network of the run being continued
+        args.stride = RunState.saved_args(Path(args.out)).get("stride", args.stride)
+    return dispatch(args, partial(build, stride=args.stride), finish_run, train,
                     dry_run={"synthetic": 512, "epochs": 1, "real_repeat": 1})
 
 
@@ -215,7 +223,8 @@ def finish_run(model, out: Path, state: RunState) -> Path:
     return finish(full, out, np.zeros((1, LINE_HEIGHT, 64, 1), np.float32), "line-ctc", state, {
         "alphabet": ALPHABET,
         "input": {"shape": [None, LINE_HEIGHT, None, 1], "ink": "bright, [0, 1]",
-                  "stride": STRIDE, "preprocessing": "digitcam.recognize.lines.line_input"},
+                  "stride": state.args.get("stride", STRIDE),
+                  "preprocessing": "digitcam.recognize.lines.line_input"},
         "output": {"shape": [None, None, len(ALPHABET) + 1],
                    "meaning": "per time step: blank, then the alphabet's characters"},
         "accuracy": {"held_out_exact": last.get("held_out_exact"),
@@ -237,7 +246,7 @@ def train(args: argparse.Namespace) -> int:
         print(f"{len(rx) // args.real_repeat} real lines learnt from (x{args.real_repeat}, "
               f"{'augmented' if args.real_augment else 'as they are'}), "
               f"{len(held[0])} held out", flush=True)
-    model = build()
+    model = build(stride=args.stride)
     if state.epochs_done:
         model.load_weights(state.weights)
     elif args.init:
@@ -249,7 +258,7 @@ def train(args: argparse.Namespace) -> int:
         state.save(model, epoch, held_out_exact=rate)
 
     fit(model, x, texts, args.epochs, args.batch_size, args.lr, state.epochs_done, on_epoch,
-        args.seed)
+        args.seed, args.stride)
     finish_run(model, out, state)
     return 0
 

@@ -167,6 +167,12 @@ class RunState:
             state.started -= saved.get("seconds", 0)
         return state
 
+    @staticmethod
+    def saved_args(out: Path) -> dict:
+        """The arguments a run at OUT was started with ({} if none was saved)."""
+        path = out.with_suffix(".state.json")
+        return json.loads(path.read_text()).get("args", {}) if path.exists() else {}
+
     def save(self, model, epoch: int, **figures) -> None:
         self.epochs_done = epoch + 1
         self.history.append({"epoch": epoch + 1, **figures,
