@@ -20,6 +20,7 @@ import numpy as np
 
 SEPARATORS = ".,-/"
 PEN_SHARE = 0.35     # digits redrawn as a pen line of their own width (pen_line)
+NEGATIVE_SHARE = 0.06  # lines that are not a number (words, letters, shapes, marks)
 HERSHEY = (cv2.FONT_HERSHEY_SIMPLEX, cv2.FONT_HERSHEY_DUPLEX, cv2.FONT_HERSHEY_COMPLEX,
            cv2.FONT_HERSHEY_TRIPLEX, cv2.FONT_HERSHEY_SCRIPT_SIMPLEX,
            cv2.FONT_HERSHEY_SCRIPT_COMPLEX, cv2.FONT_HERSHEY_PLAIN)
@@ -240,6 +241,36 @@ def _negative(height: int, rng: np.random.Generator) -> np.ndarray:
     return g.astype(np.float32) / 255
 
 
+def _mark_ink(height: int, rng: np.random.Generator) -> np.ndarray:
+    """A mark on a form that is not a digit: a tick, a cross, a plus, a triangle, a long
+    arrow or a box (training negatives beyond `_negative`'s, which the condition suite
+    also draws)."""
+    size = int(height * rng.uniform(0.8, 1.5))
+    w = int(size * rng.uniform(1, 2.5)) if rng.random() < 0.3 else size
+    g = np.zeros((size + 8, w + 8), np.uint8)
+    t = max(1, int(height * rng.uniform(0.04, 0.12)))
+    x0, y0, x1, y1 = 4, 4, w + 3, size + 3
+    kind = rng.integers(0, 6)
+    if kind == 0:    # tick
+        cv2.polylines(g, [np.int32([(x0, (y0 + y1) // 2), ((x0 + x1) // 3, y1),
+                                    (x1, y0)])], False, 255, t)
+    elif kind == 1:  # cross
+        cv2.line(g, (x0, y0), (x1, y1), 255, t)
+        cv2.line(g, (x0, y1), (x1, y0), 255, t)
+    elif kind == 2:  # plus
+        cv2.line(g, ((x0 + x1) // 2, y0), ((x0 + x1) // 2, y1), 255, t)
+        cv2.line(g, (x0, (y0 + y1) // 2), (x1, (y0 + y1) // 2), 255, t)
+    elif kind == 3:  # triangle
+        cv2.polylines(g, [np.int32([(x0, y1), ((x0 + x1) // 2, y0), (x1, y1)])], True, 255, t)
+    elif kind == 4:  # arrow, any way round
+        a, b = ((x0, (y0 + y1) // 2), (x1, (y0 + y1) // 2))
+        cv2.arrowedLine(g, *((a, b) if rng.random() < 0.5 else (b, a)), 255, t,
+                        tipLength=rng.uniform(0.15, 0.4))
+    else:            # box
+        cv2.rectangle(g, (x0, y0), (x1, y1), 255, t)
+    return g.astype(np.float32) / 255
+
+
 def _decorate(ink: np.ndarray, height: int, rng: np.random.Generator,
               ) -> tuple[np.ndarray, tuple[int, int]]:
     """What a field carries besides the number, drawn in the same ink: an underline, a box
@@ -291,12 +322,13 @@ def paint_line(ink: np.ndarray, rng: np.random.Generator) -> np.ndarray:
 
 
 def make_line(x: np.ndarray, y: np.ndarray, rng: np.random.Generator,
-              negative_rate: float = 0.06) -> Line:
+              negative_rate: float | None = None) -> Line:
     """One synthetic field: a number (or, at `negative_rate`, something that is not one)
     written with MNIST digits `x` of labels `y`, cropped as a detector or a scanner would."""
     height = int(rng.uniform(18, 48))
-    if rng.random() < negative_rate:
-        text, ink, boxes = "", _negative(height, rng), []
+    if rng.random() < (NEGATIVE_SHARE if negative_rate is None else negative_rate):
+        ink = _negative(height, rng) if rng.random() < 0.6 else _mark_ink(height, rng)
+        text, boxes = "", []
     else:
         text = random_text(rng)
         ink, boxes = write(text, x, y, rng, height)

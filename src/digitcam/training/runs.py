@@ -124,6 +124,9 @@ def add_synth_options(p) -> None:
 
     p.add_argument("--pen-share", type=float, default=lines.PEN_SHARE,
                    help=f"digits drawn as a pen line (default {lines.PEN_SHARE})")
+    p.add_argument("--negative-share", type=float, default=lines.NEGATIVE_SHARE,
+                   help=f"line samples that are not a number "
+                        f"(default {lines.NEGATIVE_SHARE})")
     p.add_argument("--field-share", type=float, default=pages.FIELD_SHARE,
                    help=f"detector samples that are one field (default {pages.FIELD_SHARE})")
     p.add_argument("--closeup-share", type=float, default=pages.CLOSEUP_SHARE,
@@ -138,6 +141,7 @@ def apply_synth_options(args) -> None:
     from ..synth import lines, pages
 
     lines.PEN_SHARE = args.pen_share
+    lines.NEGATIVE_SHARE = args.negative_share
     pages.FIELD_SHARE, pages.CLOSEUP_SHARE = args.field_share, args.closeup_share
     pages.MIN_ASPECT = args.min_core_aspect
 
