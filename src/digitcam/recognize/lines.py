@@ -30,6 +30,7 @@ MAX_WIDTH = 1024              # longer lines are squeezed to this many columns
 LEVEL = 2.0                   # degrees: a region turned less is cut straight
 MIN_RANGE = 40.0              # paper-to-ink span (grey levels) below which nothing is stretched
 BIG_SHRINK = 4.0              # crops shrunk more than this many times are flattened first
+STRETCHES = (1.0, 0.85, 1.15)  # widths each region is read at; the likeliest reading wins
 
 
 def flatten(gray: np.ndarray, shrink: float) -> np.ndarray:
@@ -46,15 +47,16 @@ def flatten(gray: np.ndarray, shrink: float) -> np.ndarray:
     return cv2.erode(g, np.ones((widen, widen), np.uint8)) if widen > 1 else g
 
 
-def line_input(gray: np.ndarray, max_width: int = MAX_WIDTH) -> np.ndarray:
+def line_input(gray: np.ndarray, max_width: int = MAX_WIDTH, stretch: float = 1.0,
+               ) -> np.ndarray:
     """Grey crop (H, W) uint8, ink dark -> (LINE_HEIGHT, W') float32, ink bright in [0, 1],
-    W' a multiple of STRIDE (so of any model's stride). Paper maps to 0 whatever its
-    shade, ink to about 1. A crop more than BIG_SHRINK times LINE_HEIGHT high is flattened
-    first (`flatten`)."""
+    W' (the scaled width times `stretch`) a multiple of STRIDE (so of any model's stride).
+    Paper maps to 0 whatever its shade, ink to about 1. A crop more than BIG_SHRINK times
+    LINE_HEIGHT high is flattened first (`flatten`)."""
     h, w = gray.shape
     if h > BIG_SHRINK * LINE_HEIGHT:
         gray = flatten(gray, h / LINE_HEIGHT)
-    width = int(np.clip(round(w * LINE_HEIGHT / max(h, 1)), STRIDE, max_width))
+    width = int(np.clip(round(w * stretch * LINE_HEIGHT / max(h, 1)), STRIDE, max_width))
     width += -width % STRIDE
     shrink = width < w or h > LINE_HEIGHT
     g = cv2.resize(gray, (width, LINE_HEIGHT),
@@ -73,6 +75,12 @@ def batch_lines(lines: list[np.ndarray]) -> np.ndarray:
     for i, x in enumerate(lines):
         out[i, :, : x.shape[1], 0] = x
     return out
+
+
+def path_score(probs: np.ndarray) -> float:
+    """Log-probability of the greedy CTC path through (T, classes) probabilities: how sure
+    the network is of what it read, comparable between readings of one region."""
+    return float(np.log(np.maximum(probs.max(1), 1e-9)).sum())
 
 
 @dataclass
@@ -150,10 +158,14 @@ class LineRecognizer:
     model_kind = "line-ctc"  # what model= names (assets.registry.KINDS)
 
     def __init__(self, model: str | os.PathLike | None = None, threads: int = 1,
-                 margin: float = 0.15):
+                 margin: float = 0.15, stretches: tuple[float, ...] = STRETCHES):
+        """margin: the region is cut with this share of its height around it (0.15).
+        stretches: each region is read at these widths (1: as written) and the reading
+        the network is surest of (`path_score`) is kept; (1.0,) reads it once."""
         self.model = Model(model, "line-ctc", threads)
         self.stride = int(self.model.card.get("input", {}).get("stride", STRIDE))
         self.margin = margin
+        self.stretches = tuple(stretches) or (1.0,)
 
     def _cut(self, gray: np.ndarray, region) -> tuple[np.ndarray, np.ndarray]:
         """The region upright with a margin, within the frame, and the matrix back to
@@ -178,19 +190,25 @@ class LineRecognizer:
         if not regions:
             return []
         cuts = [self._cut(gray, r) for r in regions]
-        inputs = [line_input(dark_ink(crop)) for crop, _ in cuts]
+        n = len(self.stretches)
+        inputs = [line_input(ink, stretch=s) for ink in (dark_ink(c) for c, _ in cuts)
+                  for s in self.stretches]
         probs = self.model.run(batch_lines(inputs))
+        steps = [p[: x.shape[1] // self.stride] for x, p in zip(inputs, probs)]
         found = []
-        for k, ((crop, back), x, p) in enumerate(zip(cuts, inputs, probs)):
-            chars = decode(p[: x.shape[1] // self.stride], x.shape[1], self.stride)
-            for d in self._detections(chars, x, crop.shape[0] / LINE_HEIGHT, back, gray.shape):
+        for k, (crop, back) in enumerate(cuts):
+            best = k * n + max(range(n), key=lambda i: path_score(steps[k * n + i]))
+            x = inputs[best]
+            chars = decode(steps[best], x.shape[1], self.stride)
+            scale = (crop.shape[1] / x.shape[1], crop.shape[0] / LINE_HEIGHT)
+            for d in self._detections(chars, x, scale, back, gray.shape):
                 d.line = k  # one region, one line of writing
                 found.append(d)
         return found
 
     @staticmethod
-    def _detections(chars: list[Char], x: np.ndarray, f: float, back: np.ndarray,
-                    frame_shape: tuple[int, int]) -> list[Detection]:
+    def _detections(chars: list[Char], x: np.ndarray, scale: tuple[float, float],
+                    back: np.ndarray, frame_shape: tuple[int, int]) -> list[Detection]:
         out = []
         fh, fw = frame_shape
         for ch in chars:
@@ -200,7 +218,8 @@ class LineRecognizer:
                 continue
             c0, c1 = ink_columns(x, ch.x0, max(ch.x1, ch.x0 + 1))
             r0, r1 = ink_rows(x, c0, c1 + 1)
-            corners = np.float32([[c0, r0], [c1 + 1, r0], [c0, r1 + 1], [c1 + 1, r1 + 1]]) * f
+            corners = np.float32([[c0, r0], [c1 + 1, r0], [c0, r1 + 1],
+                                  [c1 + 1, r1 + 1]]) * np.float32(scale)
             pts = cv2.transform(corners[None], back)[0]
             x0, y0 = np.clip(pts.min(0), 0, (fw - 1, fh - 1))
             x1, y1 = np.clip(pts.max(0), 0, (fw, fh))

@@ -100,3 +100,36 @@ def test_a_thin_line_on_a_big_shaded_crop_stays_ink():
     assert stroke.min() > 0.5
     assert np.percentile(x[:, -4:], 90) < 0.15    # the dark paper is not ink
     assert np.percentile(x[:, :4], 90) < 0.15
+
+
+def test_path_score_prefers_the_surer_reading():
+    from digitcam.recognize.lines import path_score
+
+    sure, unsure = probs_for("_1_2_", 0.95), probs_for("_1_2_", 0.6)
+    assert path_score(sure) > path_score(unsure)
+    assert path_score(sure) <= 0.0
+
+
+@pytest.mark.parametrize("stretches", [(1.0,), (0.85,), (1.15,), (1.0, 0.85, 1.15)])
+def test_boxes_map_back_to_the_frame_at_any_stretch(stretches, mnist):
+    """Whatever width a region is read at, each digit's box lands on the ink of a written
+    digit in the frame, left to right, within the number's rows."""
+    import cv2
+
+    from digitcam.recognize.lines import LineRecognizer
+    from digitcam.regions import Region
+    from digitcam.synth.lines import write
+
+    (x, y), _ = mnist
+    ink, boxes = write("3074", x, y, np.random.default_rng(4), 40)
+    x0, y0, w, h = cv2.boundingRect((ink > 0.1).astype(np.uint8))
+    frame = np.full((ink.shape[0] + 40, ink.shape[1] + 60), 235, np.uint8)
+    frame[20: 20 + ink.shape[0], 30: 30 + ink.shape[1]] -= (ink * 200).astype(np.uint8)
+    found = LineRecognizer(stretches=stretches).recognize(
+        frame, [Region((30 + x0, 20 + y0, w, h))])
+    assert len(found) >= 3
+    centres = [d.box[0] + d.box[2] / 2 for d in found]
+    assert centres == sorted(centres)
+    for d, cx in zip(found, centres):     # on the ink of a written digit, not beside it
+        assert any(30 + bx - 3 <= cx <= 30 + bx + bw + 3 for bx, _, bw, _ in boxes), d.box
+        assert 20 + y0 - 3 <= d.box[1] and d.box[1] + d.box[3] <= 20 + y0 + h + 3
