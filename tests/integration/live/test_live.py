@@ -191,6 +191,24 @@ def test_smoothing_keeps_a_digit_missed_for_a_frame():
     assert d.digit == 4 and d.confidence > 0.5
 
 
+def test_a_digit_missed_inside_a_number_stays_shown():
+    """One frame misses the 9 of "8978": the number still reads 8978, the 9 held from its
+    history beside its seen neighbours; once the page is gone, nothing is shown."""
+    smoother = Smoother(frames=3, min_confidence=0.5)
+    digits = [detection(v, 0.95) for v in (8, 9, 7, 8)]
+    for k, d in enumerate(digits):
+        d.box = (10 + 30 * k, 20, 24, 32)
+    assert [d.digit for d in smoother.update(digits)] == [8, 9, 7, 8]
+    missed = [d for d in digits if d.digit != 9]
+    assert [d.digit for d in smoother.update(missed)] == [8, 9, 7, 8]
+    assert smoother.update([]) == []
+    smoother.update(digits)                 # the page again, then another page
+    other = np.zeros((28, 28), np.uint8)
+    cv2.circle(other, (14, 14), 8, 255, 3)
+    new = [detection(0, 0.95, box=(10 + 30 * k, 22, 24, 30), crop=other) for k in range(2)]
+    assert [d.digit for d in smoother.update(new)] == [0, 0]  # none of 8978 left over
+
+
 class CountingCapture:
     """A camera faster than its reader: frame k is filled with the value k % 256."""
 

@@ -22,8 +22,11 @@ SMOOTH_FRAMES = 5   # probabilities averaged over this many frames
 MATCH_IOU = 0.3     # a detection continues a track if their boxes overlap at least this much
 MATCH_SIMILARITY = 0.7  # ... and their 28x28 crops correlate at least this much: the same
                         # digit in two frames scores over 0.85, another in its place under 0.65
-HOLD_FRAMES = 2     # a track missed for up to this many frames is kept (not shown), so a
-                    # digit lost for a frame comes back with its history
+HOLD_FRAMES = 2     # a track missed for up to this many frames is kept, so a digit lost
+                    # for a frame comes back with its history; it is still shown while a
+                    # neighbour in its line is seen again (one digit of "8978" missed in a
+                    # frame does not make it read "878"), not when the page is gone or
+                    # another takes its place
 
 
 @dataclass
@@ -31,6 +34,8 @@ class Track:
     last: Detection
     probs: deque = field(default_factory=deque)
     misses: int = 0
+    born: int = 0       # the frame it was first seen in
+    seen: int = 0       # the frame it was last seen in
 
     def smoothed(self) -> Detection:
         mean = np.mean(self.probs, axis=0)
@@ -76,6 +81,7 @@ class Smoother:
             raise ValueError(f"smoothing needs at least 1 frame, got {frames}")
         self.frames, self.min_confidence, self.hold = frames, min_confidence, hold
         self.tracks: list[Track] = []
+        self.frame = 0
 
     def reset(self) -> None:
         self.tracks = []
@@ -83,12 +89,13 @@ class Smoother:
     def update(self, detections: list[Detection]) -> list[Detection]:
         """Feed one frame's detections (all of them, rejected ones included); get the
         smoothed ones that pass min_confidence, in reading order."""
+        self.frame += 1
         pairs = match(self.tracks, detections)
         seen_t = {ti for ti, _ in pairs}
         seen_d = {di for _, di in pairs}
         for ti, di in pairs:
             track = self.tracks[ti]
-            track.last, track.misses = detections[di], 0
+            track.last, track.misses, track.seen = detections[di], 0, self.frame
             track.probs.append(detections[di].probs)
         for ti, track in enumerate(self.tracks):
             if ti not in seen_t:
@@ -96,7 +103,28 @@ class Smoother:
         self.tracks = [t for t in self.tracks if t.misses <= self.hold]
         for di, d in enumerate(detections):
             if di not in seen_d:
-                self.tracks.append(Track(d, deque([d.probs], maxlen=self.frames)))
-        shown = [t.smoothed() for t in self.tracks if t.misses == 0]
+                self.tracks.append(Track(d, deque([d.probs], maxlen=self.frames),
+                                         born=self.frame, seen=self.frame))
+        seen = [t for t in self.tracks if t.misses == 0]
+        shown = [t.smoothed() for t in self.tracks if t.misses == 0 or self._held(t, seen)]
         shown = [d for d in shown if d.confidence >= self.min_confidence]
         return arrange(shown)
+
+
+    @staticmethod
+    def _held(track: Track, seen: list[Track]) -> bool:
+        """Whether a track missed in this frame is still shown: nothing seen now stands
+        where it was, and a digit seen beside it then is seen beside it now."""
+        return (all(iou(track.last.box, t.last.box) < MATCH_IOU for t in seen)
+                and any(t.born <= track.seen and beside(track.last.box, t.last.box)
+                        for t in seen))
+
+
+def beside(a: tuple, b: tuple, reach: float = 1.5) -> bool:
+    """Whether box b is a neighbour of box a in a line of writing: level with it (rows
+    overlapping by half the shorter height) and at most `reach` heights of a apart."""
+    ax, ay, aw, ah = a
+    bx, by, bw, bh = b
+    rows = min(ay + ah, by + bh) - max(ay, by)
+    gap = max(bx - (ax + aw), ax - (bx + bw), 0)
+    return rows >= 0.5 * min(ah, bh) and gap <= reach * ah
