@@ -59,7 +59,7 @@ class LearnedConfig:
     min_cells: int = 3
     join_gap: float = 0.6
     inside: float = 0.6
-    overlap: float = 0.3
+    overlap: float = 0.15
 
 
 @dataclass

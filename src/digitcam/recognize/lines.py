@@ -31,6 +31,7 @@ LEVEL = 2.0                   # degrees: a region turned less is cut straight
 MIN_RANGE = 40.0              # paper-to-ink span (grey levels) below which nothing is stretched
 BIG_SHRINK = 4.0              # crops shrunk more than this many times are flattened first
 STRETCHES = (1.0, 0.85, 1.15)  # widths each region is read at; the likeliest reading wins
+MODELS = ("lines", "lines-stride4")  # shipped line models read together by default
 
 
 def flatten(gray: np.ndarray, shrink: float) -> np.ndarray:
@@ -152,20 +153,30 @@ def _char_crop(x: np.ndarray, x0: int, x1: int) -> np.ndarray:
 
 
 class LineRecognizer:
-    """Reads each region as a line of digits and separators (CNN + CTC, shipped `lines`)."""
+    """Reads each region as a line of digits and separators (CNN + CTC): by default with
+    both shipped line models (MODELS), each at every width in `stretches`, keeping for
+    each region the reading the networks are surest of."""
 
     name = "lines"
     model_kind = "line-ctc"  # what model= names (assets.registry.KINDS)
 
-    def __init__(self, model: str | os.PathLike | None = None, threads: int = 1,
-                 margin: float = 0.15, stretches: tuple[float, ...] = STRETCHES):
-        """margin: the region is cut with this share of its height around it (0.15).
+    def __init__(self, model: str | os.PathLike | list | tuple | None = None,
+                 threads: int = 1, margin: float = 0.15,
+                 stretches: tuple[float, ...] = STRETCHES):
+        """model: a line model's name or path, or several (default MODELS).
+        margin: the region is cut with this share of its height around it (0.15).
         stretches: each region is read at these widths (1: as written) and the reading
         the network is surest of (`path_score`) is kept; (1.0,) reads it once."""
-        self.model = Model(model, "line-ctc", threads)
-        self.stride = int(self.model.card.get("input", {}).get("stride", STRIDE))
+        names = MODELS if model is None else (
+            model if isinstance(model, (list, tuple)) else (model,))
+        self.models = [Model(m, "line-ctc", threads) for m in names]
+        self.model = self.models[0]  # the one whose name the reader reports
         self.margin = margin
         self.stretches = tuple(stretches) or (1.0,)
+
+    @staticmethod
+    def _stride(model: Model) -> int:
+        return int(model.card.get("input", {}).get("stride", STRIDE))
 
     def _cut(self, gray: np.ndarray, region) -> tuple[np.ndarray, np.ndarray]:
         """The region upright with a margin, within the frame, and the matrix back to
@@ -190,16 +201,18 @@ class LineRecognizer:
         if not regions:
             return []
         cuts = [self._cut(gray, r) for r in regions]
-        n = len(self.stretches)
-        inputs = [line_input(ink, stretch=s) for ink in (dark_ink(c) for c, _ in cuts)
-                  for s in self.stretches]
-        probs = self.model.run(batch_lines(inputs))
-        steps = [p[: x.shape[1] // self.stride] for x, p in zip(inputs, probs)]
+        inks = [dark_ink(c) for c, _ in cuts]
+        readings: list[list[tuple[float, np.ndarray, np.ndarray, int]]] = [[] for _ in cuts]
+        for model in self.models:
+            stride = self._stride(model)
+            inputs = [line_input(ink, stretch=s) for ink in inks for s in self.stretches]
+            for i, (x, p) in enumerate(zip(inputs, model.run(batch_lines(inputs)))):
+                steps = p[: x.shape[1] // stride]
+                readings[i // len(self.stretches)].append((path_score(steps), x, steps, stride))
         found = []
         for k, (crop, back) in enumerate(cuts):
-            best = k * n + max(range(n), key=lambda i: path_score(steps[k * n + i]))
-            x = inputs[best]
-            chars = decode(steps[best], x.shape[1], self.stride)
+            _, x, steps, stride = max(readings[k], key=lambda r: r[0])
+            chars = decode(steps, x.shape[1], stride)
             scale = (crop.shape[1] / x.shape[1], crop.shape[0] / LINE_HEIGHT)
             for d in self._detections(chars, x, scale, back, gray.shape):
                 d.line = k  # one region, one line of writing

@@ -133,3 +133,13 @@ def test_boxes_map_back_to_the_frame_at_any_stretch(stretches, mnist):
     for d, cx in zip(found, centres):     # on the ink of a written digit, not beside it
         assert any(30 + bx - 3 <= cx <= 30 + bx + bw + 3 for bx, _, bw, _ in boxes), d.box
         assert 20 + y0 - 3 <= d.box[1] and d.box[1] + d.box[3] <= 20 + y0 + h + 3
+
+
+def test_default_reads_with_both_shipped_line_models():
+    from digitcam.recognize.lines import MODELS, LineRecognizer
+
+    both = LineRecognizer()
+    assert [m.name for m in both.models] == list(MODELS)
+    assert {both._stride(m) for m in both.models} == {2, 4}   # as their cards say
+    one = LineRecognizer("lines-stride4", stretches=(1.0,))
+    assert [m.name for m in one.models] == ["lines-stride4"] and one.stretches == (1.0,)
