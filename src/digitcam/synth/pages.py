@@ -17,16 +17,7 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
-from .lines import (
-    WORDS,
-    _mark_ink,
-    _negative,
-    _printed,
-    make_line,
-    random_text,
-    text_ink,
-    write,
-)
+from .lines import WORDS, _negative, _printed, make_line, random_text, text_ink, write
 
 SIZE = 256
 SHRINK = 0.15
@@ -98,9 +89,8 @@ def _page_ink(x, y, rng, side: int, numbers: bool):
                                 (b[2] // 2 + 4 * t, b[3] // 2 + 4 * t), 0, 0, 360, 1.0, t)
     for _ in range(int(rng.integers(0, 5))):
         h = int(np.clip(rng.lognormal(np.log(24), 0.5) * scale, 8, side * 0.4))
-        r = rng.random()
-        g = (text_ink(str(rng.choice(WORDS)), h, rng) if r < 0.4
-             else _negative(h, rng) if r < 0.75 else _mark_ink(h, rng))
+        g = (text_ink(str(rng.choice(WORDS)), h, rng) if rng.random() < 0.5
+             else _negative(h, rng))
         _place(ink, g, int(rng.integers(0, side)), int(rng.integers(0, side)))
     _rules(ink, rng)
     return ink, boxes
