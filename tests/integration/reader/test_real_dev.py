@@ -1,6 +1,7 @@
 """The default reader on real photos and scans no one here made (../shared/data/real-dev),
 on the part no model learnt from (training.lines.held_out): a regression guard, set below
-the figures BENCHMARKS.md records (74.6% of cheque amounts, 20 of 22 photos held out).
+the figures BENCHMARKS.md records (80.5% of the 323 cheque amounts held out, 85.2% of the
+every-third sample tested here; 22 of 22 photos held out).
 Skipped, saying so, where the folder is absent."""
 
 from __future__ import annotations
@@ -33,10 +34,10 @@ def exact_rate(items) -> float:
 def test_held_out_cheque_amounts_are_read():
     items = held_out_items("orand_car_a/")[::3]  # 108 of the 323, for time
     assert len(items) > 100
-    assert exact_rate(items) >= 0.65
+    assert exact_rate(items) >= 0.78
 
 
 def test_held_out_phone_photos_are_read():
     items = [it for it in held_out_items("") if not it[0].parent.name.startswith("orand")]
     assert len(items) >= 20
-    assert exact_rate(items) >= 0.85
+    assert exact_rate(items) >= 0.95
