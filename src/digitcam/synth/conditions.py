@@ -13,7 +13,8 @@ from dataclasses import dataclass, replace
 import cv2
 import numpy as np
 
-from .lines import _negative, random_text, text_ink, write
+from .lines import random_text, write
+from .negatives import negative_ink, text_ink
 from .pages import _desk, _finish, _warp
 
 NAVY, BLUE, RED, BLACK = (90, 40, 20), (160, 60, 20), (40, 40, 190), (30, 30, 30)
@@ -99,7 +100,7 @@ def _clutter(spec: Spec, page: np.ndarray, rng, height: int) -> None:
     if spec.clutter in ("words", "shapes"):
         for _ in range(int(rng.integers(1, 4))):
             g = (text_ink(str(rng.choice(("Hello", "Total", "Name", "abc", "Page", "Tel"))),
-                          height, rng) if spec.clutter == "words" else _negative(height, rng))
+                          height, rng) if spec.clutter == "words" else negative_ink(height, rng))
             gx, gy = int(rng.integers(0, max(1, w - g.shape[1]))), int(
                 rng.integers(0, max(1, h - g.shape[0])))
             region = page[gy: gy + g.shape[0], gx: gx + g.shape[1]]

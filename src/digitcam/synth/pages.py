@@ -17,7 +17,8 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
-from .lines import WORDS, _negative, _printed, make_line, random_text, text_ink, write
+from .lines import _printed, make_line, random_text, write
+from .negatives import WORDS, negative_ink, text_ink
 
 SIZE = 256
 SHRINK = 0.15
@@ -90,7 +91,7 @@ def _page_ink(x, y, rng, side: int, numbers: bool):
     for _ in range(int(rng.integers(0, 5))):
         h = int(np.clip(rng.lognormal(np.log(24), 0.5) * scale, 8, side * 0.4))
         g = (text_ink(str(rng.choice(WORDS)), h, rng) if rng.random() < 0.5
-             else _negative(h, rng))
+             else negative_ink(h, rng))
         _place(ink, g, int(rng.integers(0, side)), int(rng.integers(0, side)))
     _rules(ink, rng)
     return ink, boxes
