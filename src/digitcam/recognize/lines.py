@@ -170,13 +170,11 @@ class LineRecognizer:
         names = MODELS if model is None else (
             model if isinstance(model, (list, tuple)) else (model,))
         self.models = [Model(m, "line-ctc", threads) for m in names]
+        self.strides = [int(m.card.get("input", {}).get("stride", STRIDE))
+                        for m in self.models]   # input columns per output step, by card
         self.model = self.models[0]  # the one whose name the reader reports
         self.margin = margin
         self.stretches = tuple(stretches) or (1.0,)
-
-    @staticmethod
-    def _stride(model: Model) -> int:
-        return int(model.card.get("input", {}).get("stride", STRIDE))
 
     def _cut(self, gray: np.ndarray, region) -> tuple[np.ndarray, np.ndarray]:
         """The region upright with a margin, within the frame, and the matrix back to
@@ -201,12 +199,12 @@ class LineRecognizer:
         if not regions:
             return []
         cuts = [self._cut(gray, r) for r in regions]
-        inks = [dark_ink(c) for c, _ in cuts]
+        inputs = [line_input(ink, stretch=s) for ink in (dark_ink(c) for c, _ in cuts)
+                  for s in self.stretches]   # the same for every model (any stride divides)
+        batch = batch_lines(inputs)
         readings: list[list[tuple[float, np.ndarray, np.ndarray, int]]] = [[] for _ in cuts]
-        for model in self.models:
-            stride = self._stride(model)
-            inputs = [line_input(ink, stretch=s) for ink in inks for s in self.stretches]
-            for i, (x, p) in enumerate(zip(inputs, model.run(batch_lines(inputs)))):
+        for model, stride in zip(self.models, self.strides):
+            for i, (x, p) in enumerate(zip(inputs, model.run(batch))):
                 steps = p[: x.shape[1] // stride]
                 readings[i // len(self.stretches)].append((path_score(steps), x, steps, stride))
         found = []

@@ -140,6 +140,6 @@ def test_default_reads_with_both_shipped_line_models():
 
     both = LineRecognizer()
     assert [m.name for m in both.models] == list(MODELS)
-    assert {both._stride(m) for m in both.models} == {2, 4}   # as their cards say
+    assert set(both.strides) == {2, 4}   # as their cards say
     one = LineRecognizer("lines-stride4", stretches=(1.0,))
     assert [m.name for m in one.models] == ["lines-stride4"] and one.stretches == (1.0,)
