@@ -12,6 +12,12 @@ import cv2
 import numpy as np
 
 
+def jpeg(image: np.ndarray, quality: int) -> np.ndarray:
+    """`image` (grey or BGR uint8) as it comes back from JPEG at `quality` (1-100)."""
+    ok, buf = cv2.imencode(".jpg", image, [cv2.IMWRITE_JPEG_QUALITY, int(quality)])
+    return cv2.imdecode(buf, cv2.IMREAD_UNCHANGED) if ok else image
+
+
 def _margins(gray: np.ndarray, rng: np.random.Generator, share: float) -> np.ndarray:
     """Cut into or pad out each side by up to `share` of the height (padding with the
     paper's median grey), as a detector's box would be tighter or looser."""
@@ -70,8 +76,7 @@ def _look(gray: np.ndarray, rng: np.random.Generator) -> np.ndarray:
     g = g + rng.normal(0, rng.uniform(0, 0.04), g.shape).astype(np.float32)
     out = (np.clip(g, 0, 1) * 255).astype(np.uint8)
     if rng.random() < 0.2:
-        ok, buf = cv2.imencode(".jpg", out, [cv2.IMWRITE_JPEG_QUALITY, int(rng.integers(30, 80))])
-        out = cv2.imdecode(buf, cv2.IMREAD_GRAYSCALE) if ok else out
+        out = jpeg(out, int(rng.integers(30, 80)))
     return out
 
 

@@ -18,6 +18,7 @@ from functools import lru_cache
 import cv2
 import numpy as np
 
+from .augment import jpeg
 from .negatives import WORDS, mark_ink, negative_ink, text_ink
 
 SEPARATORS = ".,-/"
@@ -235,8 +236,7 @@ def paint_line(ink: np.ndarray, rng: np.random.Generator) -> np.ndarray:
     img += rng.normal(0, rng.uniform(0, 8), img.shape).astype(np.float32)
     out = np.clip(img, 0, 255).astype(np.uint8)
     if rng.random() < 0.5:
-        ok, buf = cv2.imencode(".jpg", out, [cv2.IMWRITE_JPEG_QUALITY, int(rng.uniform(40, 95))])
-        out = cv2.imdecode(buf, cv2.IMREAD_GRAYSCALE)
+        out = jpeg(out, int(rng.uniform(40, 95)))
     return out
 
 

@@ -17,6 +17,7 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
+from .augment import jpeg
 from .lines import _printed, make_line, random_text, write
 from .negatives import WORDS, negative_ink, text_ink
 
@@ -166,8 +167,7 @@ def _finish(img: np.ndarray, rng) -> np.ndarray:
     img = img + rng.normal(0, rng.uniform(0, 8), img.shape).astype(np.float32)
     out = np.clip(img, 0, 255).astype(np.uint8)
     if rng.random() < 0.5:
-        _, buf = cv2.imencode(".jpg", out, [cv2.IMWRITE_JPEG_QUALITY, int(rng.uniform(40, 95))])
-        out = cv2.imdecode(buf, cv2.IMREAD_GRAYSCALE)
+        out = jpeg(out, int(rng.uniform(40, 95)))
     return out
 
 

@@ -12,6 +12,8 @@ from dataclasses import dataclass, field
 import cv2
 import numpy as np
 
+from .augment import jpeg
+
 FRAME_SHAPE = (480, 640)
 
 
@@ -141,8 +143,7 @@ def paint(alpha: np.ndarray, look: Look, rng: np.random.Generator,
         img = img + noise_rng.normal(0, look.noise, img.shape).astype(np.float32)
     frame = np.clip(img, 0, 255).astype(np.uint8)
     if look.jpeg_quality:
-        ok, buf = cv2.imencode(".jpg", frame, [cv2.IMWRITE_JPEG_QUALITY, look.jpeg_quality])
-        frame = cv2.imdecode(buf, cv2.IMREAD_COLOR)
+        frame = jpeg(frame, look.jpeg_quality)
     return frame
 
 
