@@ -204,20 +204,6 @@ def quad_box(centre, size, angle, frame_shape) -> tuple[int, int, int, int]:
     return int(x0), int(y0), max(1, int(x1 - x0)), max(1, int(y1 - y0))
 
 
-def cut_upright(gray: np.ndarray, centre, size, angle: float,
-                margin: float = 0.15) -> tuple[np.ndarray, np.ndarray]:
-    """The turned rectangle cut out upright with a margin of `margin` heights:
-    (crop, 2x3 matrix from crop pixels back to frame pixels)."""
-    w, h = size
-    pad = margin * h
-    cw, ch = int(round(w + 2 * pad)), int(round(h + 2 * pad))
-    m = cv2.getRotationMatrix2D(centre, angle, 1.0)
-    m[:, 2] += (cw / 2 - centre[0], ch / 2 - centre[1])
-    crop = cv2.warpAffine(gray, m, (max(cw, 1), max(ch, 1)), flags=cv2.INTER_LINEAR,
-                          borderMode=cv2.BORDER_REPLICATE)
-    return crop, cv2.invertAffineTransform(m)
-
-
 class NumberDetector:
     """Handwritten numbers in a grey frame, by the shipped (or a given) detector network."""
 

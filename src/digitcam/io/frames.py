@@ -1,6 +1,7 @@
 """Camera frames and photos as the reading stages take them: 2-D uint8 grey.
 
     gray = to_gray(frame)   # grey, BGR or BGRA; uint8, uint16, bool, ints 0-255 or float
+    crop, back = cut_upright(gray, centre, size, angle)   # a turned box cut out upright
 """
 
 from __future__ import annotations
@@ -102,3 +103,17 @@ def _over_paper(bgra: np.ndarray) -> np.ndarray:
     if paper == 255:
         return cv2.bitwise_not(cv2.multiply(cv2.bitwise_not(gray), alpha, scale=1 / 255))
     return cv2.multiply(gray, alpha, scale=1 / 255)
+
+
+def cut_upright(gray: np.ndarray, centre, size, angle: float,
+                margin: float = 0.15) -> tuple[np.ndarray, np.ndarray]:
+    """The turned rectangle cut out upright with a margin of `margin` heights:
+    (crop, 2x3 matrix from crop pixels back to frame pixels)."""
+    w, h = size
+    pad = margin * h
+    cw, ch = int(round(w + 2 * pad)), int(round(h + 2 * pad))
+    m = cv2.getRotationMatrix2D(centre, angle, 1.0)
+    m[:, 2] += (cw / 2 - centre[0], ch / 2 - centre[1])
+    crop = cv2.warpAffine(gray, m, (max(cw, 1), max(ch, 1)), flags=cv2.INTER_LINEAR,
+                          borderMode=cv2.BORDER_REPLICATE)
+    return crop, cv2.invertAffineTransform(m)

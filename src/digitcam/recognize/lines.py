@@ -19,6 +19,7 @@ import cv2
 import numpy as np
 
 from ..assets.registry import Model
+from ..io.frames import cut_upright
 from ..regions import Detection, Region
 from .mnist import mnist_normalize
 
@@ -179,8 +180,6 @@ class LineRecognizer:
     def _cut(self, gray: np.ndarray, region) -> tuple[np.ndarray, np.ndarray]:
         """The region upright with a margin, within the frame, and the matrix back to
         frame pixels. A level region is cut straight out (no edge stretched into it)."""
-        from ..detect.learned import cut_upright
-
         if region.rect is not None and abs(region.rect[2]) >= LEVEL:
             return cut_upright(gray, *region.rect, margin=self.margin)
         if region.rect is not None:

@@ -13,7 +13,6 @@ from digitcam.detect.learned import (
     STRIDE,
     LearnedConfig,
     Rect,
-    cut_upright,
     drop_parts,
     join_lines,
     network_input,
@@ -21,6 +20,7 @@ from digitcam.detect.learned import (
     regions_from_map,
     working_scale,
 )
+from digitcam.io.frames import cut_upright
 
 
 def test_scale_is_chosen_from_the_image():
