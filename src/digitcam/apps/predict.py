@@ -71,9 +71,8 @@ def _annotated_path(out: Path, name: str, used: set[Path]) -> Path:
 
 
 def _predict(args: argparse.Namespace) -> int:
-    from ..io.images import ImageError
-    from .live.draw import annotate
-    from .live.recorder import write_image
+    from ..io.images import ImageError, write_image
+    from .annotate import annotate
     from .terminal import printable
 
     recognizer = make_recognizer(args)

@@ -1,9 +1,10 @@
-"""Read image files for the recogniser, with one-line errors that name the reason.
+"""Read (and write) image files for the recogniser, with one-line errors that name the reason.
 
     from digitcam.io.images import ImageError, read_image, decode_image
     frame = read_image("photo.jpg")      # BGR, BGRA or grey; 8 or 16 bit; or ImageError
     frame = decode_image(uploaded_bytes)  # the same for bytes (web uploads)
     frame = load_image(path_bytes_or_array)  # what Recognizer.read takes
+    write_image(Path("out.png"), frame, "the annotated photo")  # or OSError, one line
 
 Each guard is a one-line ImageError: a missing file, a directory, a pipe or device (never
 read: it could block or never end), permission denied, a file above MAX_FILE_BYTES, an
@@ -29,6 +30,7 @@ import stat
 import sys
 import tempfile
 import threading
+from collections.abc import Iterator
 from pathlib import Path
 
 import cv2
@@ -291,3 +293,27 @@ def load_image(image: str | os.PathLike | bytes | bytearray | memoryview | np.nd
     if isinstance(image, (bytes, bytearray, memoryview)):
         return decode_image(bytes(image))
     return np.asarray(image)
+
+
+@contextlib.contextmanager
+def quiet_opencv() -> Iterator[None]:
+    """OpenCV's own warnings off stderr meanwhile (we print one clear line instead)."""
+    level = cv2.utils.logging.getLogLevel()
+    cv2.utils.logging.setLogLevel(cv2.utils.logging.LOG_LEVEL_SILENT)
+    try:
+        yield
+    finally:
+        cv2.utils.logging.setLogLevel(level)
+
+
+def write_image(path: Path, image: np.ndarray, what: str) -> None:
+    """cv2.imwrite, and its folder made, or OSError 'could not save WHAT to PATH'."""
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with quiet_opencv():
+            if cv2.imwrite(str(path), image):
+                return
+        reason = ""
+    except (OSError, cv2.error) as e:
+        reason = f" ({getattr(e, 'strerror', None) or str(e).strip().splitlines()[-1]})"
+    raise OSError(f"could not save {what} to {path}{reason}")

@@ -23,7 +23,7 @@ import cv2
 import numpy as np
 import pytest
 
-from digitcam.apps.live.draw import GREEN, YELLOW
+from digitcam.apps.annotate import GREEN, YELLOW
 from digitcam.apps.live.window import PROCESSED, SYSTEM_FONTS, WINDOW
 from tests.badfiles import MODEL
 

@@ -16,7 +16,7 @@ import cv2
 import numpy as np
 import pytest
 
-from digitcam.apps.live.draw import GREEN, YELLOW
+from digitcam.apps.annotate import GREEN, YELLOW
 from digitcam.apps.live.window import PROCESSED, WINDOW
 from tests.badfiles import MODEL, page
 from tests.integration.live import test_reliability_window as xwin

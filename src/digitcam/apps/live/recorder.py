@@ -11,8 +11,8 @@ import cv2
 import numpy as np
 
 from ...io.files import same_file
+from ...io.images import quiet_opencv, write_image
 from ...regions import Detection
-from .sources import quiet_opencv
 
 CROP_MARGIN = 0.25          # collected crops keep this much paper around the digit
 CODECS = {".mp4": "mp4v", ".avi": "MJPG"}  # --record's container -> OpenCV fourcc
@@ -92,19 +92,6 @@ def open_log(path: str | os.PathLike):
         return open(path, "w", buffering=1)  # noqa: SIM115 (Runner.close closes it)
     except OSError as e:
         raise OSError(f"{path}: cannot write the log ({e.strerror or e})") from None
-
-
-def write_image(path: Path, image: np.ndarray, what: str) -> None:
-    """cv2.imwrite, and its folder made, or OSError 'could not save WHAT to PATH'."""
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        with quiet_opencv():
-            if cv2.imwrite(str(path), image):
-                return
-        reason = ""
-    except (OSError, cv2.error) as e:
-        reason = f" ({getattr(e, 'strerror', None) or str(e).strip().splitlines()[-1]})"
-    raise OSError(f"could not save {what} to {path}{reason}")
 
 
 def save_crops(image: np.ndarray, detections: list[Detection], folder: Path,

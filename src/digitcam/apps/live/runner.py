@@ -17,7 +17,7 @@ from ...detect.roi import roi_box
 from ...layout import text_of
 from ...reader import Recognizer
 from ...regions import Detection
-from .draw import annotate
+from ..annotate import annotate
 from .recorder import Recorder, open_log
 from .sources import Frame, Source, SourceError
 from .tracking import SMOOTH_FRAMES, Smoother

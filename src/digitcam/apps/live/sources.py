@@ -16,8 +16,7 @@ from __future__ import annotations
 import sys
 import threading
 import time
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -25,7 +24,7 @@ import cv2
 import numpy as np
 
 from ...assets.registry import SAMPLE
-from ...io.images import IMAGE_SUFFIXES, ImageError, read_image
+from ...io.images import IMAGE_SUFFIXES, ImageError, quiet_opencv, read_image
 
 RECONNECT_DELAYS = (0.5, 1.0, 2.0)  # seconds before each reconnect attempt, then give up
 STALL_SECONDS = 5.0                 # a camera silent this long counts as lost
@@ -68,17 +67,6 @@ class Source:
 
     def __exit__(self, *exc) -> None:
         self.close()
-
-
-@contextmanager
-def quiet_opencv() -> Iterator[None]:
-    """OpenCV's own warnings off stderr meanwhile (we print one clear line instead)."""
-    level = cv2.utils.logging.getLogLevel()
-    cv2.utils.logging.setLogLevel(cv2.utils.logging.LOG_LEVEL_SILENT)
-    try:
-        yield
-    finally:
-        cv2.utils.logging.setLogLevel(level)
 
 
 def _quiet_capture(target, *args) -> cv2.VideoCapture:

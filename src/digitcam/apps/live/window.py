@@ -14,7 +14,8 @@ import numpy as np
 
 from ...reader import MODES
 from ...regions import Detection
-from .draw import YELLOW, key_help, processed_mosaic
+from ..annotate import YELLOW
+from .draw import key_help, processed_mosaic
 from .recorder import save_crops, save_snapshot
 from .runner import FpsMeter, Result, Runner, Summary, draw, mosaic_labels, scaled, status_line
 from .screen import place, screen_size
