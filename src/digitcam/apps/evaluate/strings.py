@@ -138,18 +138,26 @@ def failure_sheet(failures: list[dict], most: int = 48, tile: int = 220) -> np.n
         for x, y, w, h in f["boxes"]:
             cv2.rectangle(small, (int(x * scale), int(y * scale)),
                           (int((x + w) * scale), int((y + h) * scale)), (0, 160, 0), 1)
-        canvas = np.full((tile + 36, tile, 3), 255, np.uint8)
-        canvas[: small.shape[0], : small.shape[1]] = small
-        cv2.putText(canvas, f"read {f['read'] or '-'}", (4, tile + 14),
+        top = small.shape[0]  # the captions just under the image, not under the tallest
+        canvas = np.full((top + 44, tile, 3), 255, np.uint8)
+        canvas[:top, : small.shape[1]] = small
+        cv2.putText(canvas, f"read {f['read'] or '-'}", (4, top + 15),
                     cv2.FONT_HERSHEY_SIMPLEX, 0.45, (0, 0, 200), 1, cv2.LINE_AA)
-        cv2.putText(canvas, f"true {f['truth']}", (4, tile + 31),
+        cv2.putText(canvas, f"true {f['truth']}", (4, top + 32),
                     cv2.FONT_HERSHEY_SIMPLEX, 0.45, (0, 0, 0), 1, cv2.LINE_AA)
         tiles.append(canvas)
     if not tiles:
         return np.full((40, 200, 3), 255, np.uint8)
     cols = min(6, len(tiles))
-    tiles += [np.full_like(tiles[0], 255)] * (-len(tiles) % cols)
-    return np.vstack([np.hstack(tiles[i: i + cols]) for i in range(0, len(tiles), cols)])
+    rows = []
+    for i in range(0, len(tiles), cols):
+        row = tiles[i: i + cols]
+        height = max(t.shape[0] for t in row)   # each row as tall as its tallest tile
+        row = [cv2.copyMakeBorder(t, 0, height - t.shape[0], 0, 0, cv2.BORDER_CONSTANT,
+                                  value=(255, 255, 255)) for t in row]
+        row += [np.full((height, tile, 3), 255, np.uint8)] * (cols - len(row))
+        rows.append(np.hstack(row))
+    return np.vstack(rows)
 
 
 def _table(groups: dict) -> str:
