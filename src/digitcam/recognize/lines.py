@@ -32,7 +32,6 @@ LEVEL = 2.0                   # degrees: a region turned less is cut straight
 MIN_RANGE = 40.0              # paper-to-ink span (grey levels) below which nothing is stretched
 BIG_SHRINK = 4.0              # crops shrunk more than this many times are flattened first
 STRETCHES = (1.0, 0.85, 1.15)  # widths each region is read at; the likeliest reading wins
-MODELS = ("lines", "lines-stride4")  # shipped line models read together by default
 
 
 def flatten(gray: np.ndarray, shrink: float) -> np.ndarray:
@@ -154,9 +153,10 @@ def _char_crop(x: np.ndarray, x0: int, x1: int) -> np.ndarray:
 
 
 class LineRecognizer:
-    """Reads each region as a line of digits and separators (CNN + CTC): by default with
-    both shipped line models (MODELS), each at every width in `stretches`, keeping for
-    each region the reading the networks are surest of."""
+    """Reads each region as a line of digits and separators (CNN + CTC): with the line
+    model(s) given (default the shipped `lines`) and the models each one's card says it is
+    read with ("read_with": the shipped `lines` names `lines-stride4`), each at every width
+    in `stretches`, keeping for each region the reading the networks are surest of."""
 
     name = "lines"
     model_kind = "line-ctc"  # what model= names (assets.registry.KINDS)
@@ -164,13 +164,18 @@ class LineRecognizer:
     def __init__(self, model: str | os.PathLike | list | tuple | None = None,
                  threads: int = 1, margin: float = 0.15,
                  stretches: tuple[float, ...] = STRETCHES):
-        """model: a line model's name or path, or several (default MODELS).
+        """model: a line model's name or path, or several (default the shipped `lines`);
+            each brings the models its card lists under "read_with".
         margin: the region is cut with this share of its height around it (0.15).
         stretches: each region is read at these widths (1: as written) and the reading
         the network is surest of (`path_score`) is kept; (1.0,) reads it once."""
-        names = MODELS if model is None else (
-            model if isinstance(model, (list, tuple)) else (model,))
-        self.models = [Model(m, "line-ctc", threads) for m in names]
+        names = model if isinstance(model, (list, tuple)) else (model,)
+        self.models: list[Model] = []
+        for name in names:
+            self.models.append(Model(name, "line-ctc", threads))
+            for other in self.models[-1].card.get("read_with", []):
+                if other not in names and all(m.name != other for m in self.models):
+                    self.models.append(Model(other, "line-ctc", threads))
         self.strides = [int(m.card.get("input", {}).get("stride", STRIDE))
                         for m in self.models]   # input columns per output step, by card
         self.model = self.models[0]  # the one whose name the reader reports

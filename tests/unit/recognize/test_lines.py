@@ -136,10 +136,14 @@ def test_boxes_map_back_to_the_frame_at_any_stretch(stretches, mnist):
 
 
 def test_default_reads_with_both_shipped_line_models():
-    from digitcam.recognize.lines import MODELS, LineRecognizer
+    """The shipped `lines` brings the model its card reads it with, whether named, given
+    by path or taken by default; naming the other reads that one alone."""
+    from digitcam.assets.registry import ASSETS
+    from digitcam.recognize.lines import LineRecognizer
 
-    both = LineRecognizer()
-    assert [m.name for m in both.models] == list(MODELS)
-    assert set(both.strides) == {2, 4}   # as their cards say
+    for given in (None, "lines", ASSETS / "lines.onnx", ["lines"]):
+        both = LineRecognizer(given)
+        assert [m.name for m in both.models] == ["lines", "lines-stride4"], given
+        assert set(both.strides) == {2, 4}   # as their cards say
     one = LineRecognizer("lines-stride4", stretches=(1.0,))
     assert [m.name for m in one.models] == ["lines-stride4"] and one.stretches == (1.0,)
