@@ -204,6 +204,19 @@ def quad_box(centre, size, angle, frame_shape) -> tuple[int, int, int, int]:
     return int(x0), int(y0), max(1, int(x1 - x0)), max(1, int(y1 - y0))
 
 
+def core_map(output: np.ndarray, path: str | os.PathLike = "the detector") -> np.ndarray:
+    """The network's output for one image, (1, h, w, 1), as its (h, w) map. Unit axes an
+    exporter put in front are dropped (a run once gave (1, 1, h, w, 1)); any other shape is
+    a ModelError naming the file, not an OpenCV assertion further on."""
+    from ..assets.registry import ModelError
+
+    if output.ndim < 3 or output.size != output.shape[-3] * output.shape[-2] * output.shape[-1] \
+            or output.shape[-1] != 1:
+        raise ModelError(f"{path}: the detector's output has shape {output.shape}, "
+                         "not (1, h, w, 1)")
+    return output.reshape(output.shape[-3:-1])
+
+
 class NumberDetector:
     """Handwritten numbers in a grey frame, by the shipped (or a given) detector network."""
 
@@ -220,7 +233,7 @@ class NumberDetector:
 
     def heat(self, gray: np.ndarray, scale: float) -> np.ndarray:
         """The core map of `gray` at `scale` (cropped to the image)."""
-        heat = self.model.run(network_input(gray, scale))[0, ..., 0]
+        heat = core_map(self.model.run(network_input(gray, scale)), self.model.path)
         h, w = round(gray.shape[0] * scale), round(gray.shape[1] * scale)
         return heat[: -(-h // STRIDE), : -(-w // STRIDE)]
 

@@ -13,6 +13,7 @@ from digitcam.detect.learned import (
     STRIDE,
     LearnedConfig,
     Rect,
+    core_map,
     drop_parts,
     join_lines,
     network_input,
@@ -104,3 +105,14 @@ def test_cut_upright_straightens_and_maps_back():
     centre = cv2.transform(np.float32([[[60, 15]]]), back)[0, 0]
     assert centre == pytest.approx((100, 100), abs=1)
     assert quad_box(*rect, (200, 200))[2] == pytest.approx(120 * 0.866 + 30 * 0.5, abs=2)
+
+
+def test_core_map_takes_one_image_one_channel():
+    from digitcam.assets.registry import ModelError
+
+    out = np.random.default_rng(0).random((1, 30, 40, 1)).astype(np.float32)
+    assert core_map(out).shape == (30, 40)
+    np.testing.assert_array_equal(core_map(out[None]), out[0, ..., 0])  # a unit axis more
+    for bad in (np.zeros((2, 30, 40, 1)), np.zeros((1, 30, 40, 2)), np.zeros((30,))):
+        with pytest.raises(ModelError, match="output has shape"):
+            core_map(bad, "det.onnx")
