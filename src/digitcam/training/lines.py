@@ -59,16 +59,19 @@ def fixed_width(x: np.ndarray, width: int = TRAIN_WIDTH) -> np.ndarray:
     return out
 
 
-def _make(x: np.ndarray, y: np.ndarray, rng: np.random.Generator) -> tuple[np.ndarray, str]:
-    from ..synth.lines import make_line
+def _make(x: np.ndarray, y: np.ndarray, rng: np.random.Generator, habits: bool = False,
+          ) -> tuple[np.ndarray, str]:
+    from ..synth.lines import HABITS, make_line
 
-    line = make_line(x, y, rng)
+    line = make_line(x, y, rng, habits=HABITS if habits else None)
     return (fixed_width(line_input(line.image, TRAIN_WIDTH)) * 255).astype(np.uint8), line.text
 
 
-def synthetic(count: int, seed: int, data_dir: str | None, workers: int) -> tuple:
-    """`count` synthetic lines as (uint8 (N, 32, TRAIN_WIDTH), texts), made in parallel."""
-    made = pool_map(_make, count, seed, data_dir, workers)
+def synthetic(count: int, seed: int, data_dir: str | None, workers: int,
+              habits: bool = False) -> tuple:
+    """`count` synthetic lines as (uint8 (N, 32, TRAIN_WIDTH), texts), made in parallel;
+    `habits`: written with synth.lines.HABITS (flagged 1s, crossed 7s, ...)."""
+    made = pool_map(partial(_make, habits=habits), count, seed, data_dir, workers)
     return np.stack([m[0] for m in made]), [m[1] for m in made]
 
 
@@ -203,12 +206,15 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--real-repeat", type=int, default=8, help="copies of each real line (8)")
     p.add_argument("--real-augment", action=argparse.BooleanOptionalAction, default=True,
                    help="change every copy but the first (synth.augment; default on)")
+    p.add_argument("--habits", action="store_true",
+                   help="write synthetic lines with habits beyond MNIST's (synth.lines."
+                        "HABITS: flagged 1s, crossed 7s, smaller trailing digits, crops "
+                        "into a digit, end marks; default off, as the shipped stages ran)")
     p.add_argument("--stride", type=int, choices=(2, 4), default=STRIDE,
                    help=f"input columns per output step ({STRIDE})")
     add_run_options(p, epochs=12, batch_size=64, lr=2e-3)
     args = p.parse_args(argv)
-    if args.resume or args.export_only:  # the network of the run being continued
-        args.stride = RunState.saved_args(Path(args.out)).get("stride", args.stride)
+    RunState.restore_args(args)  # --resume: the run's own network and data
     return dispatch(args, partial(build, stride=args.stride), finish_run, train,
                     dry_run={"synthetic": 512, "epochs": 1, "real_repeat": 1})
 
@@ -235,7 +241,8 @@ def finish_run(model, out: Path, state: RunState) -> Path:
 
 def train(args: argparse.Namespace) -> int:
     out, state = start_run(args)
-    x, texts = synthetic(args.synthetic, args.seed, args.data_dir, args.workers)
+    x, texts = synthetic(args.synthetic, args.seed, args.data_dir, args.workers,
+                         args.habits)
     held = ([], [])
     if args.real:
         rx, rt = real_lines(real_split(args.real, False, args.real_sources),

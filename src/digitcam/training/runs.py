@@ -172,6 +172,17 @@ class RunState:
         return state
 
     @staticmethod
+    def restore_args(args) -> None:
+        """On --resume or --export-only, the run's own settings (network, data, schedule)
+        from OUT.state.json over the command line's defaults, so that `--out OUT --resume`
+        alone continues the run as it was started."""
+        if not (args.resume or args.export_only):
+            return
+        for name, value in RunState.saved_args(Path(args.out)).items():
+            if name not in ("out", "resume", "export_only", "dry_run", "workers", "data_dir"):
+                setattr(args, name, value)
+
+    @staticmethod
     def saved_args(out: Path) -> dict:
         """The arguments a run at OUT was started with ({} if none was saved)."""
         path = out.with_suffix(".state.json")

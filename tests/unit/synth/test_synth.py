@@ -68,3 +68,54 @@ def test_augmented_fields_keep_their_digits_in_view():
         assert cols[0] > 0 and cols[-1] < out.shape[1] - 1  # not cut at the sides
     assert not np.array_equal(augment_field(field, np.random.default_rng(0)),
                               augment_field(field, np.random.default_rng(1)))
+
+
+def test_a_flagged_one_gets_ink_up_and_left_of_its_stem():
+    from digitcam.synth.lines import flag_one
+
+    stem = np.zeros((40, 8), np.float32)
+    stem[:, 2:6] = 1.0
+    out = flag_one(stem, np.random.default_rng(0))
+    assert out.shape[0] == 40 and out.shape[1] > stem.shape[1]  # widened leftwards
+    left = out[:, : out.shape[1] - stem.shape[1]] > 0.5
+    assert left[:10].any() and not left[24:34].any()  # hung from the top (a foot at most)
+
+
+def test_a_crossed_seven_gets_a_bar_through_its_stem():
+    from digitcam.synth.lines import cross_seven
+
+    seven = np.zeros((40, 30), np.float32)
+    seven[2:6, 2:28] = 1.0     # the top bar
+    seven[6:, 14:18] = 1.0     # the stem
+    out = cross_seven(seven, np.random.default_rng(0))
+    middle = (out[16:28] > 0.5).sum(1)
+    assert middle.max() > 4 + 3 and (out >= seven).all()
+
+
+def test_writers_habits_keep_the_text_and_its_boxes(mnist):
+    from digitcam.synth.lines import Habits, write
+
+    (x, y), _ = mnist
+    rng = np.random.default_rng(3)
+    _, boxes = write("12345678", x, y, rng, 40, Habits(shrinking=1.0))
+    heights = [b[3] for b in boxes]
+    assert min(heights[-2:]) < 0.9 * max(heights[:2])  # the later digits smaller
+    cut = 0
+    for _ in range(20):
+        line = make_line(x, y, rng, negative_rate=0.0, habits=Habits(cut_edge=1.0))
+        assert len(line.boxes) == len(line.text) and line.text
+        first, last = line.boxes[0], line.boxes[-1]
+        cut += first[0] < 0 or last[0] + last[2] > line.image.shape[1]
+    assert cut >= 12  # a crop into the first or last digit, as a tight scan does
+    for _ in range(10):
+        line = make_line(x, y, rng, negative_rate=0.0, habits=Habits(1.0, 1.0, 1.0, 1.0, 1.0))
+        assert len(line.boxes) == len(line.text) and line.text
+
+
+def test_lines_without_habits_draw_as_before(mnist):
+    """The condition suite and the detector's pages draw without habits: the same seed
+    gives the same line whether habits=None is said or not."""
+    (x, y), _ = mnist
+    a = make_line(x, y, np.random.default_rng(4))
+    b = make_line(x, y, np.random.default_rng(4), habits=None)
+    assert a.text == b.text and np.array_equal(a.image, b.image)

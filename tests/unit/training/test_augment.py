@@ -101,3 +101,26 @@ def test_learning_rate_schedules():
     assert rates[-1] == pytest.approx(0.02 * 2e-3)
     exp = RECIPES["cnn"]
     assert exp.learning_rate(3, 15) == pytest.approx(exp.lr * exp.lr_decay**3)
+
+
+def test_resume_takes_the_runs_own_settings(tmp_path):
+    """`--out OUT --resume` alone continues the run with the settings it started with
+    (its data, network and schedule), not the command line's defaults."""
+    import argparse
+    import json
+
+    from digitcam.training.runs import RunState
+
+    out = tmp_path / "lines"
+    out.with_suffix(".state.json").write_text(json.dumps({
+        "epochs_done": 1, "history": [], "args": {
+            "synthetic": 30000, "stride": 2, "habits": True, "out": "elsewhere",
+            "workers": 8, "resume": False}}))
+    args = argparse.Namespace(out=str(out), resume=True, export_only=False, dry_run=False,
+                              synthetic=60000, stride=4, habits=False, workers=1)
+    RunState.restore_args(args)
+    assert (args.synthetic, args.stride, args.habits) == (30000, 2, True)
+    assert (args.out, args.workers, args.resume) == (str(out), 1, True)  # this call's own
+    fresh = argparse.Namespace(out=str(out), resume=False, export_only=False, stride=4)
+    RunState.restore_args(fresh)
+    assert fresh.stride == 4  # a new run is not changed
