@@ -3,9 +3,12 @@
 read at the top, an optional message and status line.
 
     shown = annotate(frame, detections, status="learned | auto | 30 FPS")
+    shown = annotate(*enlarged(small_scan, detections))   # room for the labels
 """
 
 from __future__ import annotations
+
+from dataclasses import replace
 
 import cv2
 import numpy as np
@@ -19,6 +22,7 @@ YELLOW = (0, 210, 255)
 WHITE = (255, 255, 255)
 BLACK = (0, 0, 0)
 GREY = (150, 150, 150)
+MIN_SIDE = 360  # a picture shorter than this is enlarged to annotate it (enlarged)
 
 
 def label(img: np.ndarray, text: str, org: tuple[int, int], scale: float, color,
@@ -36,6 +40,19 @@ def as_bgr(frame: np.ndarray) -> np.ndarray:
     if frame.shape[2] == 4:
         return cv2.cvtColor(frame, cv2.COLOR_BGRA2BGR)
     return frame.copy()
+
+
+def enlarged(frame: np.ndarray, detections: list[Detection], min_side: int = MIN_SIDE,
+             ) -> tuple[np.ndarray, list[Detection]]:
+    """A small picture (a 60 x 120 scan of a field) and its detections enlarged a whole
+    number of times until its shorter side is at least `min_side` pixels, so that the
+    labels drawn on it fit beside its digits; a picture that big already is as it is."""
+    f = -(-min_side // max(1, min(frame.shape[:2])))
+    if f <= 1:
+        return frame, detections
+    big = cv2.resize(frame, (frame.shape[1] * f, frame.shape[0] * f),
+                     interpolation=cv2.INTER_NEAREST)
+    return big, [replace(d, box=tuple(v * f for v in d.box)) for d in detections]
 
 
 def annotate(frame: np.ndarray, detections: list[Detection], status: str = "",

@@ -72,7 +72,7 @@ def _annotated_path(out: Path, name: str, used: set[Path]) -> Path:
 
 def _predict(args: argparse.Namespace) -> int:
     from ..io.images import ImageError, write_image
-    from .annotate import annotate
+    from .annotate import annotate, enlarged
     from .terminal import printable
 
     recognizer = make_recognizer(args)
@@ -87,8 +87,8 @@ def _predict(args: argparse.Namespace) -> int:
             image = _load(path)
             detections = recognizer.read(image)
             if out is not None:
-                write_image(_annotated_path(out, path, written), annotate(image, detections),
-                            "the annotated image")
+                write_image(_annotated_path(out, path, written),
+                            annotate(*enlarged(image, detections)), "the annotated image")
         except (ImageError, ValueError, OSError) as e:
             failed += 1
             if args.json:
