@@ -46,6 +46,9 @@ class LearnedConfig:
     overlap: a region with this share of its area (but less than `inside`) inside a larger
         one is another piece of the same writing (a digit's stroke the map cut off), and
         the two are joined.
+    whole_field: a tight field scan (see field_height) in which a number is found is read
+        whole, as one region: the map's cores can stop short of a field's first or last
+        digit, and a field is one number.
     """
 
     side: int = 640
@@ -60,6 +63,7 @@ class LearnedConfig:
     join_gap: float = 0.6
     inside: float = 0.6
     overlap: float = 0.15
+    whole_field: bool = True
 
 
 @dataclass
@@ -75,10 +79,16 @@ class Rect:
         return cv2.boxPoints((self.centre, self.size, self.angle))
 
 
+def is_field(shape: tuple[int, int], config: LearnedConfig) -> bool:
+    """Whether an image this shape is a tight scan of one field: short and wide."""
+    h, w = shape
+    return h <= config.field_height and w >= config.field_aspect * h
+
+
 def working_scale(shape: tuple[int, int], config: LearnedConfig) -> float:
     """How much the image is scaled before detection (the scale is chosen from the image)."""
     h, w = shape
-    if h <= config.field_height and w >= config.field_aspect * h:
+    if is_field(shape, config):
         return config.field_height / h
     return min(config.side / max(h, w), config.max_upscale)
 
@@ -252,5 +262,12 @@ class NumberDetector:
         return drop_parts(join_lines(rects, c.join_gap), c.inside, c.overlap)
 
     def detect(self, gray: np.ndarray) -> list[Region]:
+        """Regions of the numbers in `gray`; a tight field scan in which a number is found
+        is one region, the whole field (`whole_field`)."""
+        rects = self.rects(gray)
+        c = self.config
+        if rects and c.whole_field and is_field(gray.shape, c):
+            h, w = gray.shape
+            return [Region((0, 0, w, h), max(r.score for r in rects))]
         return [Region(quad_box(r.centre, r.size, r.angle, gray.shape), r.score,
-                       rect=(r.centre, r.size, r.angle)) for r in self.rects(gray)]
+                       rect=(r.centre, r.size, r.angle)) for r in rects]

@@ -116,3 +116,25 @@ def test_core_map_takes_one_image_one_channel():
     for bad in (np.zeros((2, 30, 40, 1)), np.zeros((1, 30, 40, 2)), np.zeros((30,))):
         with pytest.raises(ModelError, match="output has shape"):
             core_map(bad, "det.onnx")
+
+
+def test_a_tight_field_with_a_number_is_one_region_the_whole_field(mnist):
+    from digitcam.detect.learned import NumberDetector, is_field
+    from digitcam.synth.lines import write
+
+    (x, y), _ = mnist
+    ink, _ = write("30741", x, y, np.random.default_rng(5), 30)
+    ys, xs = np.nonzero(ink > 0.1)
+    ink = ink[ys.min(): ys.max() + 1, xs.min(): xs.max() + 1]
+    field = np.full((ink.shape[0] + 12, ink.shape[1] + 16), 230, np.uint8)
+    field[6: 6 + ink.shape[0], 8: 8 + ink.shape[1]] -= (ink * 200).astype(np.uint8)
+    config = LearnedConfig()
+    assert is_field(field.shape, config)
+    found = NumberDetector(config=config).detect(field)
+    assert len(found) == 1 and found[0].box == (0, 0, field.shape[1], field.shape[0])
+    parts = NumberDetector(config=LearnedConfig(whole_field=False)).detect(field)
+    assert parts and all(r.box[2] < field.shape[1] for r in parts)  # the map's own cores
+    assert NumberDetector(config=config).detect(np.full_like(field, 230)) == []  # blank
+    page = np.full((300, 400), 230, np.uint8)  # not a field: regions as the map has them
+    page[100: 100 + field.shape[0], 50: 50 + field.shape[1]] = field
+    assert all(r.box != (0, 0, 400, 300) for r in NumberDetector(config=config).detect(page))
