@@ -31,7 +31,7 @@ MAX_WIDTH = 1024              # longer lines are squeezed to this many columns
 LEVEL = 2.0                   # degrees: a region turned less is cut straight
 MIN_RANGE = 40.0              # paper-to-ink span (grey levels) below which nothing is stretched
 BIG_SHRINK = 4.0              # crops shrunk more than this many times are flattened first
-STRETCHES = (1.0, 0.85, 1.15)  # widths each region is read at; the likeliest reading wins
+STRETCHES = (1.0, 0.85, 1.15, 0.7, 1.3)  # widths each region is read at; the readings vote
 
 
 def flatten(gray: np.ndarray, shrink: float) -> np.ndarray:
@@ -82,6 +82,17 @@ def path_score(probs: np.ndarray) -> float:
     """Log-probability of the greedy CTC path through (T, classes) probabilities: how sure
     the network is of what it read, comparable between readings of one region."""
     return float(np.log(np.maximum(probs.max(1), 1e-9)).sum())
+
+
+def agreed(texts: list[str], scores: list[float]) -> int:
+    """Which of several readings of one region to keep: the digits most of them read
+    (a majority vote, as ROVER combines recognisers), a tie going to the surest; of the
+    readings with those digits, the surest. Returns its index."""
+    digits = ["".join(c for c in t if c.isdigit()) for t in texts]
+    votes: dict[str, int] = {}
+    for d in digits:
+        votes[d] = votes.get(d, 0) + 1
+    return max(range(len(texts)), key=lambda i: (votes[digits[i]], scores[i]))
 
 
 @dataclass
@@ -154,9 +165,9 @@ def _char_crop(x: np.ndarray, x0: int, x1: int) -> np.ndarray:
 
 class LineRecognizer:
     """Reads each region as a line of digits and separators (CNN + CTC): with the line
-    model(s) given (default the shipped `lines`) and the models each one's card says it is
-    read with ("read_with": the shipped `lines` names `lines-stride4`), each at every width
-    in `stretches`, keeping for each region the reading the networks are surest of."""
+    model(s) given (default the shipped `lines`) and any models each one's card says it is
+    read with ("read_with"), each at every width in `stretches`, keeping for each region
+    the reading most of them agree on (`agreed`)."""
 
     name = "lines"
     model_kind = "line-ctc"  # what model= names (assets.registry.KINDS)
@@ -167,8 +178,9 @@ class LineRecognizer:
         """model: a line model's name or path, or several (default the shipped `lines`);
             each brings the models its card lists under "read_with".
         margin: the region is cut with this share of its height around it (0.15).
-        stretches: each region is read at these widths (1: as written) and the reading
-        the network is surest of (`path_score`) is kept; (1.0,) reads it once."""
+        stretches: each region is read at these widths (1: as written) by each model and
+        the readings vote (`agreed`: most common digits, ties to the surest by
+        `path_score`); (1.0,) with one model reads it once."""
         names = model if isinstance(model, (list, tuple)) else (model,)
         self.models: list[Model] = []
         for name in names:
@@ -213,8 +225,11 @@ class LineRecognizer:
                 readings[i // len(self.stretches)].append((path_score(steps), x, steps, stride))
         found = []
         for k, (crop, back) in enumerate(cuts):
-            _, x, steps, stride = max(readings[k], key=lambda r: r[0])
-            chars = decode(steps, x.shape[1], stride)
+            read = [decode(steps, x.shape[1], stride) for _, x, steps, stride in readings[k]]
+            best = agreed(["".join(c.text for c in chars) for chars in read],
+                          [r[0] for r in readings[k]])
+            _, x, _, _ = readings[k][best]
+            chars = read[best]
             scale = (crop.shape[1] / x.shape[1], crop.shape[0] / LINE_HEIGHT)
             for d in self._detections(chars, x, scale, back, gray.shape):
                 d.line = k  # one region, one line of writing

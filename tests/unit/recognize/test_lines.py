@@ -110,6 +110,18 @@ def test_path_score_prefers_the_surer_reading():
     assert path_score(sure) <= 0.0
 
 
+def test_readings_vote_on_their_digits_ties_to_the_surest():
+    from digitcam.recognize.lines import agreed
+
+    # two readings of "1.990" (separators aside) outvote a surer "1900"
+    assert agreed(["1990", "1.990", "1900"], [-3.0, -2.0, -0.5]) == 1
+    # a tie between digit strings goes to the surest reading
+    assert agreed(["17", "77"], [-2.0, -1.0]) == 1
+    assert agreed(["7"], [-9.0]) == 0
+    # nothing read, by most, wins: a mark the detector took for a number stays unread
+    assert agreed(["", "", "7"], [-1.0, -1.5, -0.1]) in (0, 1)
+
+
 @pytest.mark.parametrize("stretches", [(1.0,), (0.85,), (1.15,), (1.0, 0.85, 1.15)])
 def test_boxes_map_back_to_the_frame_at_any_stretch(stretches, mnist):
     """Whatever width a region is read at, each digit's box lands on the ink of a written
@@ -135,15 +147,23 @@ def test_boxes_map_back_to_the_frame_at_any_stretch(stretches, mnist):
         assert 20 + y0 - 3 <= d.box[1] and d.box[1] + d.box[3] <= 20 + y0 + h + 3
 
 
-def test_default_reads_with_both_shipped_line_models():
-    """The shipped `lines` brings the model its card reads it with, whether named, given
-    by path or taken by default; naming the other reads that one alone."""
+def test_a_card_names_the_models_read_with_it(tmp_path):
+    """A line model's card may name models to read with it ("read_with"): they come with
+    it whether it is named by path or in a list; the shipped `lines` reads alone."""
+    import json
+    import shutil
+
     from digitcam.assets.registry import ASSETS
     from digitcam.recognize.lines import LineRecognizer
 
-    for given in (None, "lines", ASSETS / "lines.onnx", ["lines"]):
-        both = LineRecognizer(given)
-        assert [m.name for m in both.models] == ["lines", "lines-stride4"], given
-        assert set(both.strides) == {2, 4}   # as their cards say
-    one = LineRecognizer("lines-stride4", stretches=(1.0,))
-    assert [m.name for m in one.models] == ["lines-stride4"] and one.stretches == (1.0,)
+    card = json.loads((ASSETS / "lines.json").read_text())
+    assert "read_with" not in card and [m.name for m in LineRecognizer().models] == ["lines"]
+    for name, companions in (("a", [str(tmp_path / "b.onnx")]), ("b", [])):
+        shutil.copy(ASSETS / "lines.onnx", tmp_path / f"{name}.onnx")
+        (tmp_path / f"{name}.json").write_text(json.dumps({**card, "name": name,
+                                                             "read_with": companions}))
+    for given in (tmp_path / "a.onnx", [tmp_path / "a.onnx"]):
+        pair = LineRecognizer(given)
+        assert [m.name for m in pair.models] == ["a", "b"] and pair.strides == [2, 2]
+    one = LineRecognizer(tmp_path / "b.onnx", stretches=(1.0,))
+    assert [m.name for m in one.models] == ["b"] and one.stretches == (1.0,)
