@@ -2,6 +2,7 @@
 
     python benchmarks/bench_live.py [--model cnn] [--scenes 200] [--split test]
                                     [--only accuracy,curve,video,speed] [--frames 40]
+                                    [--once]   # each region read once, not at five widths
 
 accuracy  single centred digits, numbers of 2-6 digits (read exactly), blank pages and
           non-digit drawings (any digit read counts as a false reading)
@@ -33,6 +34,7 @@ from digitcam.data.mnist import load_mnist_data
 from digitcam.io.machine import machine_description
 from digitcam.layout import reading_order, text_of
 from digitcam.reader import DEFAULT_MIN_CONFIDENCE, MODES, Recognizer
+from digitcam.recognize.lines import LineRecognizer
 from digitcam.recognize.mnist import extract_roi
 from digitcam.synth.conditions import condition_image
 from digitcam.synth.scenes import blank_scene, clip, clutter_scene, number_scene
@@ -156,11 +158,15 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=3)
     parser.add_argument("--only", default="accuracy,curve,video,speed")
     parser.add_argument("--data-dir", default=None)
+    parser.add_argument("--once", action="store_true",
+                        help="learned mode, each region read once (default: five widths)")
     args = parser.parse_args()
     parts = set(args.only.split(","))
     (x_train, y_train), (x_test, y_test) = load_mnist_data(args.data_dir)
     x, y = (x_test, y_test) if args.split == "test" else (x_train, y_train)
-    recognizer = Recognizer(args.model, args.mode, min_confidence=DEFAULT_MIN_CONFIDENCE)
+    once = LineRecognizer(args.model, stretches=(1.0,)) if args.once else None
+    recognizer = Recognizer(args.model, args.mode, min_confidence=DEFAULT_MIN_CONFIDENCE,
+                            recognizer=once)
     cv2.setNumThreads(1)  # as the live loop runs it
     print(f"model {recognizer.model_name}, mode {recognizer.mode}, MNIST {args.split} digits, "
           f"{machine()}, OpenCV single-threaded")

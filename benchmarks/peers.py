@@ -1,6 +1,10 @@
 """Readers compared in the benchmarks: digitcam's pipelines and two OCR peers, each a
 callable BGR image -> the digits it read (separators and other characters dropped).
 
+    digitcam             the default (learned; each region read at five widths, voting)
+    digitcam-once        the same, each region read once (as written)
+    digitcam-components  the first round's pipeline (--mode multi)
+
     tesseract   Debian's tesseract-ocr, digits whitelist, page segmentation mode 11
                 (sparse text: best of 6, 7, 11 and 13 on real-dev's photos and scans)
     rapidocr    PyPI rapidocr on onnxruntime, its text-angle classifier off (with it on,
@@ -26,10 +30,13 @@ def digits_of(text: str) -> str:
     return "".join(c for c in text if c.isdigit())
 
 
-def digitcam_reader(mode: str) -> Callable[[np.ndarray], str]:
+def digitcam_reader(mode: str, reads: int | None = None) -> Callable[[np.ndarray], str]:
+    """`reads=1`: each region read once (the default reads it at five widths, voting)."""
     from digitcam import Recognizer
+    from digitcam.recognize.lines import LineRecognizer
 
-    reader = Recognizer(mode=mode)
+    once = LineRecognizer(stretches=(1.0,)) if reads == 1 else None
+    reader = Recognizer(mode=mode, recognizer=once)
     return lambda image: digits_of(reader.read_text(image))
 
 
@@ -68,6 +75,7 @@ def rapidocr_reader() -> Callable[[np.ndarray], str]:
 
 READERS: dict[str, Callable[[], Callable[[np.ndarray], str]]] = {
     "digitcam": lambda: digitcam_reader("learned"),
+    "digitcam-once": lambda: digitcam_reader("learned", reads=1),
     "digitcam-components": lambda: digitcam_reader("multi"),
     "tesseract": tesseract_reader,
     "rapidocr": rapidocr_reader,
