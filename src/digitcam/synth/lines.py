@@ -84,7 +84,10 @@ def _glyph(digit: np.ndarray, height: int, rng: np.random.Generator, label: int 
 def _stroke_width(cover: np.ndarray) -> int:
     """About how wide the strokes of `cover` are: twice the distance from the edge to
     their middle."""
-    dist = cv2.distanceTransform((cover > 0.5).astype(np.uint8), cv2.DIST_L2, 3)
+    ink = (cover > 0.5).astype(np.uint8)
+    if ink.all():  # no paper in it (a bold 1 squeezed to a few columns): edges around it
+        ink = cv2.copyMakeBorder(ink, 1, 1, 1, 1, cv2.BORDER_CONSTANT, value=0)
+    dist = cv2.distanceTransform(ink, cv2.DIST_L2, 3)
     if not dist.any():
         return 1
     return int(np.clip(round(2 * np.percentile(dist[dist > 0], 90)), 1,

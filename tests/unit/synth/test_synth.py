@@ -81,6 +81,15 @@ def test_a_flagged_one_gets_ink_up_and_left_of_its_stem():
     assert left[:10].any() and not left[24:34].any()  # hung from the top (a foot at most)
 
 
+def test_a_one_that_is_all_ink_still_gets_its_flag():
+    """A bold 1 squeezed to a few columns is ink from edge to edge (no paper in it): its
+    stroke width is still finite (it raised OverflowError in a training run's worker)."""
+    from digitcam.synth.lines import flag_one
+
+    out = flag_one(np.ones((30, 3), np.float32), np.random.default_rng(1))
+    assert out.shape[0] == 30 and out.shape[1] > 3 and np.isfinite(out).all()
+
+
 def test_a_crossed_seven_gets_a_bar_through_its_stem():
     from digitcam.synth.lines import cross_seven
 
