@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import subprocess
 import sys
 from pathlib import Path
@@ -40,10 +41,17 @@ def digitcam(*args: str, cwd: Path | None = None, timeout: float = 120):
 
 
 def start_digitcam(*args: str) -> subprocess.Popen:
-    """`digitcam` in its own process group (a kill of the group kills its workers too)."""
+    """`digitcam` in its own process group (a kill of the group kills its workers too),
+    with Ctrl-C's default disposition: a test run started in the background by a shell
+    (`.ci/run &`) ignores SIGINT, its children inherit that, and Python then leaves it
+    ignored, so the Ctrl-C test would read a batch that never stopped."""
     return subprocess.Popen([sys.executable, "-m", "digitcam", *args], env=_env(),
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                            start_new_session=True)
+                            start_new_session=True, preexec_fn=_default_sigint)
+
+
+def _default_sigint() -> None:
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
 
 
 def _env() -> dict:
