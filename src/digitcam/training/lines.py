@@ -61,7 +61,8 @@ def fixed_width(x: np.ndarray, width: int = TRAIN_WIDTH) -> np.ndarray:
 
 def _make(x: np.ndarray, y: np.ndarray, rng: np.random.Generator, habits: bool = False,
           ) -> tuple[np.ndarray, str]:
-    from ..synth.lines import HABITS, make_line
+    from ..synth.habits import HABITS
+    from ..synth.lines import make_line
 
     line = make_line(x, y, rng, habits=HABITS if habits else None)
     return (fixed_width(line_input(line.image, TRAIN_WIDTH)) * 255).astype(np.uint8), line.text
@@ -70,7 +71,7 @@ def _make(x: np.ndarray, y: np.ndarray, rng: np.random.Generator, habits: bool =
 def synthetic(count: int, seed: int, data_dir: str | None, workers: int,
               habits: bool = False) -> tuple:
     """`count` synthetic lines as (uint8 (N, 32, TRAIN_WIDTH), texts), made in parallel;
-    `habits`: written with synth.lines.HABITS (flagged 1s, crossed 7s, ...)."""
+    `habits`: written with synth.habits.HABITS (flagged 1s, crossed 7s, ...)."""
     made = pool_map(partial(_make, habits=habits), count, seed, data_dir, workers)
     return np.stack([m[0] for m in made]), [m[1] for m in made]
 
@@ -207,7 +208,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--real-augment", action=argparse.BooleanOptionalAction, default=True,
                    help="change every copy but the first (synth.augment; default on)")
     p.add_argument("--habits", action="store_true",
-                   help="write synthetic lines with habits beyond MNIST's (synth.lines."
+                   help="write synthetic lines with habits beyond MNIST's (synth.habits."
                         "HABITS: flagged 1s, crossed 7s, smaller trailing digits, crops "
                         "into a digit, end marks; default off, as the shipped stages ran)")
     p.add_argument("--stride", type=int, choices=(2, 4), default=STRIDE,

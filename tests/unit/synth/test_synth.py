@@ -71,7 +71,7 @@ def test_augmented_fields_keep_their_digits_in_view():
 
 
 def test_a_flagged_one_gets_ink_up_and_left_of_its_stem():
-    from digitcam.synth.lines import flag_one
+    from digitcam.synth.habits import flag_one
 
     stem = np.zeros((40, 8), np.float32)
     stem[:, 2:6] = 1.0
@@ -84,14 +84,14 @@ def test_a_flagged_one_gets_ink_up_and_left_of_its_stem():
 def test_a_one_that_is_all_ink_still_gets_its_flag():
     """A bold 1 squeezed to a few columns is ink from edge to edge (no paper in it): its
     stroke width is still finite (it raised OverflowError in a training run's worker)."""
-    from digitcam.synth.lines import flag_one
+    from digitcam.synth.habits import flag_one
 
     out = flag_one(np.ones((30, 3), np.float32), np.random.default_rng(1))
     assert out.shape[0] == 30 and out.shape[1] > 3 and np.isfinite(out).all()
 
 
 def test_a_crossed_seven_gets_a_bar_through_its_stem():
-    from digitcam.synth.lines import cross_seven
+    from digitcam.synth.habits import cross_seven
 
     seven = np.zeros((40, 30), np.float32)
     seven[2:6, 2:28] = 1.0     # the top bar
@@ -102,7 +102,8 @@ def test_a_crossed_seven_gets_a_bar_through_its_stem():
 
 
 def test_writers_habits_keep_the_text_and_its_boxes(mnist):
-    from digitcam.synth.lines import Habits, write
+    from digitcam.synth.habits import Habits
+    from digitcam.synth.lines import write
 
     (x, y), _ = mnist
     rng = np.random.default_rng(3)
