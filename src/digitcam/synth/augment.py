@@ -18,6 +18,13 @@ def jpeg(image: np.ndarray, quality: int) -> np.ndarray:
     return cv2.imdecode(buf, cv2.IMREAD_UNCHANGED) if ok else image
 
 
+def stamp(canvas: np.ndarray, glyph: np.ndarray, x: int, y: int) -> None:
+    """Ink `glyph` onto `canvas` (coverage, in place) with its top-left at (x, y), x and y
+    not negative; what falls beyond the canvas is cut off."""
+    region = canvas[y: y + glyph.shape[0], x: x + glyph.shape[1]]
+    np.maximum(region, glyph[: region.shape[0], : region.shape[1]], out=region)
+
+
 def _margins(gray: np.ndarray, rng: np.random.Generator, share: float) -> np.ndarray:
     """Cut into or pad out each side by up to `share` of the height (padding with the
     paper's median grey), as a detector's box would be tighter or looser."""

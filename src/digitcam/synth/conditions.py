@@ -13,6 +13,7 @@ from dataclasses import dataclass, replace
 import cv2
 import numpy as np
 
+from .augment import stamp
 from .lines import random_text, write
 from .negatives import negative_ink, text_ink
 from .pages import _desk, _finish, _warp
@@ -103,8 +104,7 @@ def _clutter(spec: Spec, page: np.ndarray, rng, height: int) -> None:
                           height, rng) if spec.clutter == "words" else negative_ink(height, rng))
             gx, gy = int(rng.integers(0, max(1, w - g.shape[1]))), int(
                 rng.integers(0, max(1, h - g.shape[0])))
-            region = page[gy: gy + g.shape[0], gx: gx + g.shape[1]]
-            np.maximum(region, g[: region.shape[0], : region.shape[1]], out=region)
+            stamp(page, g, gx, gy)
     if spec.rules:
         step = int(max(h, w) / rng.uniform(10, 18))
         for v in range(step, max(h, w), step):

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
+from .augment import stamp
 from .negatives import mark_ink, text_ink
 
 END_MARKS = ("#", "=", "x", "*", "+", "#=")  # closing an amount (separators are labelled)
@@ -105,5 +106,4 @@ def end_mark(ink: np.ndarray, boxes, height: int, rng: np.random.Generator) -> N
     x0 = bx + bw + int(height * rng.uniform(0.05, 0.4))
     y0 = int(np.clip(by + bh - mark.shape[0] * rng.uniform(0.6, 1.0), 0,
                      ink.shape[0] - mark.shape[0]))
-    region = ink[y0: y0 + mark.shape[0], x0: x0 + mark.shape[1]]
-    np.maximum(region, mark[: region.shape[0], : region.shape[1]], out=region)
+    stamp(ink, mark, x0, y0)

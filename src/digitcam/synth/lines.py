@@ -18,7 +18,7 @@ from functools import lru_cache
 import cv2
 import numpy as np
 
-from .augment import jpeg
+from .augment import jpeg, stamp
 from .habits import Habits, cross_seven, end_mark, flag_one
 from .negatives import WORDS, mark_ink, negative_ink, text_ink
 
@@ -273,8 +273,7 @@ def make_line(x: np.ndarray, y: np.ndarray, rng: np.random.Generator,
             x0 = min(b[0] for b in boxes) - word.shape[1] - int(height * rng.uniform(0.3, 1))
             y0 = height + int(height * 0.9) - word.shape[0]
             if x0 >= 0 and y0 >= 0:
-                region = ink[y0: y0 + word.shape[0], x0: x0 + word.shape[1]]
-                np.maximum(region, word[: region.shape[0], : region.shape[1]], out=region)
+                stamp(ink, word, x0, y0)
     ys, xs = np.nonzero(ink > 0.1)
     if len(ys) == 0:
         ys, xs = np.array([0, ink.shape[0] - 1]), np.array([0, ink.shape[1] - 1])
