@@ -83,9 +83,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--out", default="runs/detector", help="output stem (runs/detector)")
     p.add_argument("--samples", type=int, default=20_000, help="synthetic samples (20000)")
     add_run_options(p, epochs=6, batch_size=32, lr=3e-3)
-    args = p.parse_args(argv)
-    RunState.restore_args(args)  # --resume: the run's own data and schedule
-    return dispatch(args, build, finish_run, train,
+    return dispatch(p.parse_args(argv), build, finish_run, train,
                     dry_run={"samples": 64, "epochs": 1})
 
 

@@ -215,8 +215,7 @@ def main(argv: list[str] | None = None) -> int:
                    help=f"input columns per output step ({STRIDE})")
     add_run_options(p, epochs=12, batch_size=64, lr=2e-3)
     args = p.parse_args(argv)
-    RunState.restore_args(args)  # --resume: the run's own network and data
-    return dispatch(args, partial(build, stride=args.stride), finish_run, train,
+    return dispatch(args, lambda: build(stride=args.stride), finish_run, train,
                     dry_run={"synthetic": 512, "epochs": 1, "real_repeat": 1})
 
 

@@ -92,7 +92,9 @@ def start_run(args) -> tuple[Path, RunState]:
 
 def dispatch(args, build: Callable, finish_run: Callable, train: Callable,
              dry_run: dict) -> int:
-    """--export-only, or a run (shrunk to `dry_run`'s settings with --dry-run)."""
+    """--export-only, or a run (shrunk to `dry_run`'s settings with --dry-run); on --resume
+    or --export-only with the run's own settings (RunState.restore_args)."""
+    RunState.restore_args(args)
     if args.export_only:
         return export_only(args, build, finish_run)
     if args.dry_run:
