@@ -201,12 +201,13 @@ class RunState:
 
 
 def finish(model, out: Path, example: np.ndarray, kind: str, state: RunState,
-           extra: dict) -> Path:
-    """Write OUT.onnx (the network called once on `example`, then exported) and its card."""
+           extra: dict, export: Callable = export_onnx) -> Path:
+    """Write OUT.onnx (the network called once on `example`, then exported by `export`:
+    tf2onnx unless told otherwise) and its card."""
     model(example)
     onnx_path = out.with_suffix(".onnx")
     out.with_suffix(".json").unlink(missing_ok=True)  # an old card describes the old file
-    export_onnx(model, onnx_path)
+    export(model, onnx_path)
     card = {
         "name": out.name, "kind": kind, **extra,
         "parameters": int(model.count_params()),
