@@ -54,19 +54,29 @@ def line_input(gray: np.ndarray, max_width: int = MAX_WIDTH, stretch: float = 1.
     W' (the scaled width times `stretch`) a multiple of STRIDE (so of any model's stride).
     Paper maps to 0 whatever its shade, ink to about 1. A crop more than BIG_SHRINK times
     LINE_HEIGHT high is flattened first (`flatten`)."""
+    return line_inputs(gray, (stretch,), max_width)[0]
+
+
+def line_inputs(gray: np.ndarray, stretches: tuple[float, ...], max_width: int = MAX_WIDTH,
+                ) -> list[np.ndarray]:
+    """`line_input` of one crop at each of `stretches` (the same arrays), flattening a big
+    crop once for all of them."""
     h, w = gray.shape
     if h > BIG_SHRINK * LINE_HEIGHT:
         gray = flatten(gray, h / LINE_HEIGHT)
-    width = int(np.clip(round(w * stretch * LINE_HEIGHT / max(h, 1)), STRIDE, max_width))
-    width += -width % STRIDE
-    shrink = width < w or h > LINE_HEIGHT
-    g = cv2.resize(gray, (width, LINE_HEIGHT),
-                   interpolation=cv2.INTER_AREA if shrink else cv2.INTER_LINEAR)
-    ink = 255.0 - g.astype(np.float32)
-    paper = float(np.percentile(ink, 30))
-    full = float(np.percentile(ink, 99.5))
-    span = max(full - paper, MIN_RANGE)
-    return np.clip((ink - paper) / span, 0.0, 1.0)
+    out = []
+    for stretch in stretches:
+        width = int(np.clip(round(w * stretch * LINE_HEIGHT / max(h, 1)), STRIDE, max_width))
+        width += -width % STRIDE
+        shrink = width < w or h > LINE_HEIGHT
+        g = cv2.resize(gray, (width, LINE_HEIGHT),
+                       interpolation=cv2.INTER_AREA if shrink else cv2.INTER_LINEAR)
+        ink = 255.0 - g.astype(np.float32)
+        paper = float(np.percentile(ink, 30))
+        full = float(np.percentile(ink, 99.5))
+        span = max(full - paper, MIN_RANGE)
+        out.append(np.clip((ink - paper) / span, 0.0, 1.0))
+    return out
 
 
 def batch_lines(lines: list[np.ndarray]) -> np.ndarray:
@@ -215,8 +225,8 @@ class LineRecognizer:
         if not regions:
             return []
         cuts = [self._cut(gray, r) for r in regions]
-        inputs = [line_input(ink, stretch=s) for ink in (dark_ink(c) for c, _ in cuts)
-                  for s in self.stretches]   # the same for every model (any stride divides)
+        inputs = [x for crop, _ in cuts for x in line_inputs(dark_ink(crop), self.stretches)]
+        # the same inputs for every model (any model's stride divides their widths)
         batch = batch_lines(inputs)
         readings: list[list[tuple[float, np.ndarray, np.ndarray, int]]] = [[] for _ in cuts]
         for model, stride in zip(self.models, self.strides):
