@@ -87,3 +87,32 @@ def test_an_unknown_layer_is_refused_by_name():
     out = layers.Conv2D(2, 3, padding="same")(layers.GaussianNoise(0.1, name="noise")(inp))
     with pytest.raises(ValueError, match="noise"):
         conv_graph(keras.Model(inp, out))
+
+
+def test_the_line_network_with_its_softmax_matches_keras_at_any_width():
+    import keras
+
+    from digitcam.recognize.lines import LINE_HEIGHT
+    from digitcam.training.lines import build
+
+    rng = np.random.default_rng(2)
+    inner = build(stride=2)
+    with_random_statistics(inner, rng)
+    inp = keras.Input((LINE_HEIGHT, None, 1), name="line")
+    model = keras.Model(inp, keras.layers.Softmax(name="probs")(inner(inp)))
+    proto = conv_graph(model)
+    for width in (8, 52, 200):
+        x = rng.random((3, LINE_HEIGHT, width, 1)).astype(np.float32)
+        got, want = run(proto, x), model(x, training=False).numpy()
+        assert got.shape == want.shape == (3, width // 2, 15)
+        np.testing.assert_allclose(got, want, atol=2e-5)
+
+
+def test_a_reshape_other_than_a_row_to_a_sequence_is_refused():
+    import keras
+    from keras import layers
+
+    inp = keras.Input((4, 4, 2))
+    out = layers.Conv1D(3, 3)(layers.Reshape((-1, 2), name="flat")(inp))
+    with pytest.raises(ValueError, match="flat"):
+        conv_graph(keras.Model(inp, out))
