@@ -34,7 +34,6 @@ from digitcam.data.mnist import load_mnist_data
 from digitcam.io.machine import machine_description
 from digitcam.layout import reading_order, text_of
 from digitcam.reader import DEFAULT_MIN_CONFIDENCE, MODES, Recognizer
-from digitcam.recognize.lines import LineRecognizer
 from digitcam.recognize.mnist import extract_roi
 from digitcam.synth.conditions import condition_image
 from digitcam.synth.scenes import blank_scene, clip, clutter_scene, number_scene
@@ -159,14 +158,14 @@ def main() -> None:
     parser.add_argument("--only", default="accuracy,curve,video,speed")
     parser.add_argument("--data-dir", default=None)
     parser.add_argument("--once", action="store_true",
-                        help="learned mode, each region read once (default: five widths)")
+                        help="each region read once (Recognizer(once=True), live's --once; "
+                             "default: at five widths in learned mode)")
     args = parser.parse_args()
     parts = set(args.only.split(","))
     (x_train, y_train), (x_test, y_test) = load_mnist_data(args.data_dir)
     x, y = (x_test, y_test) if args.split == "test" else (x_train, y_train)
-    once = LineRecognizer(args.model, stretches=(1.0,)) if args.once else None
     recognizer = Recognizer(args.model, args.mode, min_confidence=DEFAULT_MIN_CONFIDENCE,
-                            recognizer=once)
+                            once=args.once)
     cv2.setNumThreads(1)  # as the live loop runs it
     print(f"model {recognizer.model_name}, mode {recognizer.mode}, MNIST {args.split} digits, "
           f"{machine()}, OpenCV single-threaded")

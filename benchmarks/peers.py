@@ -33,10 +33,8 @@ def digits_of(text: str) -> str:
 def digitcam_reader(mode: str, reads: int | None = None) -> Callable[[np.ndarray], str]:
     """`reads=1`: each region read once (the default reads it at five widths, voting)."""
     from digitcam import Recognizer
-    from digitcam.recognize.lines import LineRecognizer
 
-    once = LineRecognizer(stretches=(1.0,)) if reads == 1 else None
-    reader = Recognizer(mode=mode, recognizer=once)
+    reader = Recognizer(mode=mode, once=reads == 1)
     return lambda image: digits_of(reader.read_text(image))
 
 

@@ -73,6 +73,18 @@ def test_modes_are_pipelines_of_named_parts():
     assert r.threshold is None and r.detector.threshold is None
 
 
+def test_once_reads_each_region_a_single_time_in_every_mode():
+    from digitcam.recognize.lines import STRETCHES
+
+    assert Recognizer().recognizer.stretches == STRETCHES and len(STRETCHES) > 1
+    r = Recognizer(once=True)
+    assert r.recognizer.stretches == (1.0,)
+    r.mode = "multi"                   # a recogniser that reads each digit once anyway
+    assert isinstance(r.recognizer, MnistRecognizer)
+    r.mode = "learned"                 # live's m key back: still once
+    assert r.recognizer.stretches == (1.0,)
+
+
 def test_a_model_of_the_wrong_kind_is_refused_by_name_then_left_on_a_switch():
     with pytest.raises(ModelError, match="deep.* classifier model, not a line-ctc model"):
         Recognizer("deep", mode="learned")

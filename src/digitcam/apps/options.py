@@ -53,16 +53,19 @@ class ReadingOptions:
                    None if confidence is None else confidence_value(confidence,
                                                                     "--min-confidence"))
 
-    def recognizer(self, model=None):
+    def recognizer(self, model=None, **options):
+        """The Recognizer these options describe; `options`: its other arguments (once=)."""
         from ..reader import Recognizer
 
-        kwargs = {} if self.min_confidence is None else {"min_confidence": self.min_confidence}
-        return Recognizer(model=model, mode=self.mode, threshold=self.threshold, **kwargs)
+        if self.min_confidence is not None:
+            options["min_confidence"] = self.min_confidence
+        return Recognizer(model=model, mode=self.mode, threshold=self.threshold, **options)
 
 
-def make_recognizer(args: argparse.Namespace):
-    """The Recognizer that --model, --mode, --threshold and --min-confidence describe."""
-    return ReadingOptions.from_args(args).recognizer(args.model)
+def make_recognizer(args: argparse.Namespace, **options):
+    """The Recognizer that --model, --mode, --threshold and --min-confidence describe;
+    `options`: the Recognizer's other arguments a front end sets (live's once=)."""
+    return ReadingOptions.from_args(args).recognizer(args.model, **options)
 
 
 def at_least(minimum: int, maximum: int = 2**62) -> Callable[[str], int]:

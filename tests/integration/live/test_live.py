@@ -77,6 +77,32 @@ def test_sample_clip_headless_reads_every_shot(tmp_path):
     recorded.release()
 
 
+def test_once_reads_the_sample_clip_a_single_time_a_frame(tmp_path, monkeypatch):
+    from digitcam.recognize.lines import LineRecognizer
+
+    widths = []
+    recognize = LineRecognizer.recognize
+
+    def counting(self, gray, regions):
+        widths.append(len(self.stretches))
+        return recognize(self, gray, regions)
+
+    monkeypatch.setattr(LineRecognizer, "recognize", counting)
+    from digitcam import run_opencv_loop
+
+    summary = run_opencv_loop("sample", headless=True, max_frames=40, once=True)
+    assert summary.frames == 40 and set(widths) == {1}
+    first = json.loads(SAMPLE.with_suffix(".json").read_text())["shots"][0]
+    held = max(summary.readings, key=lambda r: r[2])    # (text, first frame, frames)
+    assert held[0] == first["text"] and held[2] >= 0.8 * (first["last"] + 1)
+    widths.clear()
+    run_opencv_loop("sample", headless=True, max_frames=2)
+    assert set(widths) == {5}
+    result = digitcam_cli("live", "--source", "sample", "--headless", "--once",
+                          "--max-frames", "30")
+    assert result.returncode == 0, result.stderr
+
+
 def test_log_holds_the_predict_schema_raw_and_smoothed(tmp_path):
     log = tmp_path / "log.jsonl"
     run_opencv_loop("sample", model=MODEL, headless=True, log=log, max_frames=12)

@@ -35,15 +35,16 @@ def run_opencv_loop(source: str | int = 0, model: str | os.PathLike | None = Non
                     smooth: int = SMOOTH_FRAMES, loop: bool = False,
                     collect: str | os.PathLike | None = None,
                     snapshots: str | os.PathLike = "snapshots", echo: bool = False,
-                    recognizer: Recognizer | None = None) -> Summary:
+                    recognizer: Recognizer | None = None, once: bool = False) -> Summary:
     """Read digits from `source` (camera index, video, folder, image or "sample") in the
     paper's window, or headless when asked or when no display is available. Returns a
-    Summary; raises SourceError (one-line reason) when the source cannot start."""
+    Summary; raises SourceError (one-line reason) when the source cannot start. `once`:
+    each number read once a frame (Recognizer's once), when no recognizer is given."""
     if max_frames is not None and max_frames < 1:
         raise ValueError(f"--max-frames must be at least 1, got {max_frames}")
     if recognizer is None:
         kwargs = {} if min_confidence is None else {"min_confidence": min_confidence}
-        recognizer = Recognizer(model, mode, threshold, **kwargs)
+        recognizer = Recognizer(model, mode, threshold, once=once, **kwargs)
     if headless is None:
         reason = no_display_reason()
         headless = bool(reason)
