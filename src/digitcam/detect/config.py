@@ -30,6 +30,11 @@ class ComponentConfig:
     # illumination (detect/illumination.py)
     min_contrast: int = 40          # ink at least this much (0-255) darker than the local paper
     polarity_kernel_div: int = 4    # polarity's paper median: kernel = quarter side / this
+    page_share: tuple[float, float] = (0.05, 0.9)  # a bright region this share of the frame
+                                    # may be a page on a darker desk (polarity's second look)
+    page_margin_div: int = 8        # ... looked inside, this far from its edge: quarter side / this
+    page_min_ink: float = 3e-4      # ... dark ink there, at least this share of the frame at
+                                    # full contrast, makes the ink dark
     paper_kernel_div: int = 6       # paper map's closing: kernel = quarter side / this
     paper_floor: int = 16           # paper brightness floor in the contrast's denominator
     close_kernel: int = 3           # a closing of the binary map joins hairline gaps

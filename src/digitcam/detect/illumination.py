@@ -25,13 +25,46 @@ def quarter(img: np.ndarray, cfg: ComponentConfig = DEFAULT_CONFIG) -> np.ndarra
 def ink_is_dark(gray: np.ndarray, cfg: ComponentConfig = DEFAULT_CONFIG) -> bool:
     """True for dark ink on light paper. The paper is what a large median filter keeps
     (it is the majority everywhere); ink is what departs from it strongly, one way or the
-    other. Shadows and gradients shift the median with them, so they don't decide."""
+    other. Shadows and gradients shift the median with them, so they don't decide.
+    A light page lying on a darker desk looks like light ink at first (its corners depart
+    from the median, lighter, more than thin ink does, darker): so when light ink wins, a
+    page, if there is one, has the last word (`dark_ink_on_page`)."""
     small = quarter(gray, cfg)
+    darker, lighter = _departures(small, cfg)
+    return darker >= lighter or dark_ink_on_page(small, cfg)
+
+
+def _departures(small: np.ndarray, cfg: ComponentConfig, where: np.ndarray | None = None,
+                ) -> tuple[int, int]:
+    """Total departure (grey levels beyond half of min_contrast) of the pixels darker and
+    of those lighter than the median paper around them; only `where` (0/1) if given."""
     paper = cv2.medianBlur(small, max(3, (min(small.shape) // cfg.polarity_kernel_div) | 1))
     departure = small.astype(np.int16) - paper.astype(np.int16)
-    darker = np.maximum(-departure - cfg.min_contrast // 2, 0).sum()
-    lighter = np.maximum(departure - cfg.min_contrast // 2, 0).sum()
-    return bool(darker >= lighter)
+    darker = np.maximum(-departure - cfg.min_contrast // 2, 0)
+    lighter = np.maximum(departure - cfg.min_contrast // 2, 0)
+    if where is not None:
+        darker, lighter = darker * where, lighter * where
+    return int(darker.sum()), int(lighter.sum())
+
+
+def dark_ink_on_page(small: np.ndarray, cfg: ComponentConfig = DEFAULT_CONFIG) -> bool:
+    """Whether the largest bright region of `small` is a page (page_share of the frame)
+    with dark ink on it: inside it, away from its edge (page_margin_div), darker departures
+    outweigh lighter ones and reach page_min_ink. A chalkboard's light strokes are too thin
+    to have an inside; a bright wall around a board has no dark ink."""
+    _, bright = cv2.threshold(small, 0, 1, cv2.THRESH_BINARY + cv2.THRESH_OTSU)
+    n, labels, stats, _ = cv2.connectedComponentsWithStats(bright, connectivity=8)
+    if n < 2:
+        return False
+    page = 1 + int(np.argmax(stats[1:, cv2.CC_STAT_AREA]))
+    low, high = cfg.page_share
+    if not low <= stats[page, cv2.CC_STAT_AREA] / small.size <= high:
+        return False
+    k = max(3, (min(small.shape) // cfg.page_margin_div) | 1)
+    disc = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (k, k))
+    region = cv2.morphologyEx((labels == page).astype(np.uint8), cv2.MORPH_CLOSE, disc)
+    darker, lighter = _departures(small, cfg, cv2.erode(region, disc))
+    return darker > lighter and darker > cfg.page_min_ink * small.size * 255
 
 
 def paper_map(g: np.ndarray, cfg: ComponentConfig = DEFAULT_CONFIG) -> np.ndarray:
