@@ -1,10 +1,16 @@
-"""Real photos and scans, and the condition suite: digitcam against its peers, same images,
-same run. Prints markdown tables (exact rate per source or family, false reads for
-non-digit families, median ms per image) and writes them as JSON with --json.
+"""Real photos and scans, the same photos under camera changes, and the condition suite:
+digitcam against its peers, same images, same run. Prints markdown tables (exact rate per
+source, change or family, false reads for non-digit families, median ms per image) and
+writes them as JSON with --json.
 
-    python benchmarks/bench_real.py                          # real-dev and the suite
+    python benchmarks/bench_real.py                          # everything
     python benchmarks/bench_real.py --readers digitcam,tesseract --per-family 10
-    python benchmarks/bench_real.py --skip-suite --json out.json
+    python benchmarks/bench_real.py --skip-suite --skip-camera --json out.json
+
+Camera changes: every real image more than 128 px on its shorter side (a photo, not a
+scan of a field: real-dev's phone photos), shrunk to a webcam's 640 px or to 320 px,
+turned, dimmed, blurred, JPEG-compressed, shaded, inverted (light on dark), or laid on a
+dark desk: how what a real photo shows holds up when another camera, hand or lamp takes it.
 
 A reading is exact when its digits (separators and other characters dropped) equal the
 label; for a family without digits, any digit read is a false read. real-dev rows also
@@ -24,6 +30,7 @@ from collections import defaultdict
 from pathlib import Path
 
 import cv2
+import numpy as np
 
 sys.path.insert(0, str(Path(__file__).parent))
 from peers import READERS  # noqa: E402
@@ -45,6 +52,58 @@ def real_items(root: Path, every: int = 1):
             continue
         part = "held out" if zlib.crc32(name.encode()) % 10 < HOLDOUT_SHARE else "tuned on"
         yield [source, f"{source} ({part})"], image, truth
+
+
+def _long_side(image: np.ndarray, side: int) -> np.ndarray:
+    f = side / max(image.shape[:2])
+    return cv2.resize(image, None, fx=f, fy=f, interpolation=cv2.INTER_AREA)
+
+
+def _turned(image: np.ndarray, degrees: float) -> np.ndarray:
+    h, w = image.shape[:2]
+    m = cv2.getRotationMatrix2D((w / 2, h / 2), degrees, 1.0)
+    return cv2.warpAffine(image, m, (w, h), borderMode=cv2.BORDER_REPLICATE)
+
+
+def _jpeg(image: np.ndarray, quality: int) -> np.ndarray:
+    return cv2.imdecode(cv2.imencode(".jpg", image, [cv2.IMWRITE_JPEG_QUALITY, quality])[1],
+                        cv2.IMREAD_COLOR)
+
+
+def _shaded(image: np.ndarray) -> np.ndarray:
+    light = np.linspace(0.4, 1.0, image.shape[1], dtype=np.float32)[None, :, None]
+    return (image * light).astype(np.uint8)
+
+
+def _on_desk(image: np.ndarray) -> np.ndarray:
+    return cv2.copyMakeBorder(_long_side(image, 480), 200, 200, 300, 300,
+                              cv2.BORDER_CONSTANT, value=(60, 50, 40))
+
+
+CAMERA = {  # name -> the change, on the original photo; all but two at a webcam's 640 px
+    "webcam 640 px": lambda im: _long_side(im, 640),
+    "small, 320 px": lambda im: _long_side(im, 320),
+    "turned 15 degrees": lambda im: _turned(_long_side(im, 640), 15),
+    "turned -25 degrees": lambda im: _turned(_long_side(im, 640), -25),
+    "dim (x0.35)": lambda im: (_long_side(im, 640) * 0.35).astype(np.uint8),
+    "blurred (sigma 2)": lambda im: cv2.GaussianBlur(_long_side(im, 640), (0, 0), 2.0),
+    "JPEG quality 20": lambda im: _jpeg(_long_side(im, 640), 20),
+    "shaded (40% to full light)": lambda im: _shaded(_long_side(im, 640)),
+    "light on dark (inverted)": lambda im: 255 - _long_side(im, 640),
+    "on a dark desk (480 px page)": _on_desk,
+}
+
+
+PHOTO_MIN_SIDE = 128  # shorter side (px) above which a real image is a photo, not a field
+
+
+def camera_items(root: Path):
+    """Every real photo (shorter side above PHOTO_MIN_SIDE) under each change in CAMERA."""
+    for _, image, truth in real_items(root):
+        if min(image.shape[:2]) <= PHOTO_MIN_SIDE:
+            continue
+        for name, change in CAMERA.items():
+            yield [f"camera: {name}"], change(image), truth
 
 
 def suite_items(per_family: int, seed: int):
@@ -104,6 +163,8 @@ def main() -> int:
     p.add_argument("--seed", type=int, default=0, help="suite seed (0)")
     p.add_argument("--skip-real", action="store_true")
     p.add_argument("--skip-suite", action="store_true")
+    p.add_argument("--skip-camera", action="store_true",
+                   help="no camera changes of the real photos")
     p.add_argument("--json", default=None, help="also write the tables here")
     args = p.parse_args()
     cv2.setNumThreads(1)
@@ -116,6 +177,10 @@ def main() -> int:
         else:
             results["real"] = run(real_items(Path(args.real), args.every), readers)
             print(markdown("real-dev source", results["real"], names, False), flush=True)
+            if not args.skip_camera:
+                results["camera"] = run(camera_items(Path(args.real)), readers)
+                print(markdown("camera change (real-dev photos)", results["camera"], names,
+                               False), flush=True)
     if not args.skip_suite:
         results["suite"] = run(suite_items(args.per_family, args.seed), readers)
         print(markdown("condition family", results["suite"], names, True), flush=True)
