@@ -49,6 +49,9 @@ class LearnedConfig:
     whole_field: a tight field scan (see field_height) in which a number is found is read
         whole, as one region: the map's cores can stop short of a field's first or last
         digit, and a field is one number.
+    level_aspect: a region whose longer side is at most this many times its shorter one
+        has no direction to read along (a lone digit's core is about square, and the angle
+        of a square's rectangle is any): it is read level, in its upright box.
     """
 
     side: int = 640
@@ -64,6 +67,7 @@ class LearnedConfig:
     inside: float = 0.6
     overlap: float = 0.15
     whole_field: bool = True
+    level_aspect: float = 1.3
 
 
 @dataclass
@@ -262,12 +266,14 @@ class NumberDetector:
         return drop_parts(join_lines(rects, c.join_gap), c.inside, c.overlap)
 
     def detect(self, gray: np.ndarray) -> list[Region]:
-        """Regions of the numbers in `gray`; a tight field scan in which a number is found
-        is one region, the whole field (`whole_field`)."""
+        """Regions of the numbers in `gray`, each with its turned rectangle unless it is
+        about square (`level_aspect`); a tight field scan in which a number is found is one
+        region, the whole field (`whole_field`)."""
         rects = self.rects(gray)
         c = self.config
         if rects and c.whole_field and is_field(gray.shape, c):
             h, w = gray.shape
             return [Region((0, 0, w, h), max(r.score for r in rects))]
         return [Region(quad_box(r.centre, r.size, r.angle, gray.shape), r.score,
-                       rect=(r.centre, r.size, r.angle)) for r in rects]
+                       rect=None if max(r.size) <= c.level_aspect * min(r.size)
+                       else (r.centre, r.size, r.angle)) for r in rects]

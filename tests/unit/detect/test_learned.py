@@ -138,3 +138,16 @@ def test_a_tight_field_with_a_number_is_one_region_the_whole_field(mnist):
     page = np.full((300, 400), 230, np.uint8)  # not a field: regions as the map has them
     page[100: 100 + field.shape[0], 50: 50 + field.shape[1]] = field
     assert all(r.box != (0, 0, 400, 300) for r in NumberDetector(config=config).detect(page))
+
+
+def test_an_about_square_region_is_read_level_a_long_one_along_its_angle():
+    from digitcam.detect.learned import NumberDetector
+
+    detector = NumberDetector(config=LearnedConfig(level_aspect=1.3))
+    square = Rect(0.9, (100.0, 100.0), (60.0, 52.0), 40.0)    # a lone digit: angle is any
+    number = Rect(0.9, (300.0, 200.0), (200.0, 60.0), 20.0)   # a turned number
+    detector.rects = lambda gray: [square, number]
+    lone, turned = detector.detect(np.full((480, 640), 230, np.uint8))
+    assert lone.rect is None
+    assert lone.box == quad_box(square.centre, square.size, square.angle, (480, 640))
+    assert turned.rect == (number.centre, number.size, number.angle)
