@@ -1,9 +1,10 @@
 """Find handwritten numbers with a small fully-convolutional network (training.detector).
 
-Pre-processing: grey, scaled so that its longer side is near `side` (a 12 MP photo is
-shrunk, a 40 px scan enlarged; a tight field, wider than high and short, is enlarged
-to FIELD_HEIGHT rows so its digits are at the size the network learnt), padded to a
-multiple of 16. The network marks each number's core at a quarter of that resolution.
+Pre-processing: grey, dark ink on light (inverted if not), a dim picture brightened, scaled
+so that its longer side is near `side` (a 12 MP photo is shrunk, a 40 px scan enlarged; a
+tight field, wider than high and short, is enlarged to FIELD_HEIGHT rows so its digits
+are at the size the network learnt), padded to a multiple of 16. The network marks each
+number's core at a quarter of that resolution.
 Post-processing: the core map thresholded, each connected core grown back by the
 shrink it was trained with (synth.pages.SHRINK) into a turned rectangle, in frame pixels.
 
@@ -52,6 +53,9 @@ class LearnedConfig:
     level_aspect: a region whose longer side is at most this many times its shorter one
         has no direction to read along (a lone digit's core is about square, and the angle
         of a square's rectangle is any): it is read level, in its upright box.
+    dim_paper, paper_level: an underexposed picture, its paper (the 90th percentile of
+        grey) darker than dim_paper, is brightened to put its paper at paper_level first:
+        the network learnt pages whose paper is 150-250 (`exposed`).
     """
 
     side: int = 640
@@ -68,6 +72,8 @@ class LearnedConfig:
     overlap: float = 0.15
     whole_field: bool = True
     level_aspect: float = 1.3
+    dim_paper: int = 150
+    paper_level: int = 200
 
 
 @dataclass
@@ -95,6 +101,16 @@ def working_scale(shape: tuple[int, int], config: LearnedConfig) -> float:
     if is_field(shape, config):
         return config.field_height / h
     return min(config.side / max(h, w), config.max_upscale)
+
+
+def exposed(gray: np.ndarray, dim_paper: int = 150, paper_level: int = 200) -> np.ndarray:
+    """`gray` brightened so that its paper (the 90th percentile) is at `paper_level` when it
+    is darker than `dim_paper` (a dim room, an underexposed phone photo); else as it is."""
+    hist = cv2.calcHist([gray], [0], None, [256], [0, 256]).ravel()
+    paper = int(np.searchsorted(np.cumsum(hist), 0.9 * hist.sum()))
+    if paper >= dim_paper:
+        return gray
+    return cv2.convertScaleAbs(gray, alpha=paper_level / max(paper, 1))
 
 
 def network_input(gray: np.ndarray, scale: float) -> np.ndarray:
@@ -253,10 +269,12 @@ class NumberDetector:
 
     def rects(self, gray: np.ndarray) -> list[Rect]:
         """Numbers found at the image's working scale and, for big ones, a coarse one.
-        Light ink on a dark board is turned dark on light first, as the network learnt."""
+        Light ink on a dark board is turned dark on light first, and a dim picture
+        brightened (`exposed`), as the network learnt."""
         c = self.config
         if not ink_is_dark(gray):
             gray = cv2.bitwise_not(gray)
+        gray = exposed(gray, c.dim_paper, c.paper_level)
         scale = working_scale(gray.shape, c)
         rects = regions_from_map(self.heat(gray, scale), scale, c)
         coarse = c.coarse_side / max(gray.shape)

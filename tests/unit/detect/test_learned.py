@@ -151,3 +151,15 @@ def test_an_about_square_region_is_read_level_a_long_one_along_its_angle():
     assert lone.rect is None
     assert lone.box == quad_box(square.centre, square.size, square.angle, (480, 640))
     assert turned.rect == (number.centre, number.size, number.angle)
+
+
+def test_a_dim_picture_is_brightened_to_the_paper_the_network_learnt():
+    from digitcam.detect.learned import exposed
+
+    page = np.full((120, 160), 210, np.uint8)
+    page[40:80, 60:70] = 30                               # a stroke of ink
+    assert exposed(page) is page                          # well lit: as it is
+    dim = (page * 0.35).astype(np.uint8)                  # paper 73, ink 10
+    bright = exposed(dim, dim_paper=150, paper_level=200)
+    assert abs(int(np.median(bright)) - 200) <= 2 and bright[50, 65] < 40
+    assert exposed(dim, dim_paper=60) is dim              # not dim by that measure
