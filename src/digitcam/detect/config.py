@@ -32,6 +32,7 @@ class ComponentConfig:
     polarity_kernel_div: int = 4    # polarity's paper median: kernel = quarter side / this
     page_share: tuple[float, float] = (0.05, 0.9)  # a bright region this share of the frame
                                     # may be a page on a darker desk (polarity's second look)
+    page_solidity: float = 0.7      # ... at least this share of its outline's area bright
     page_margin_div: int = 8        # ... looked inside, this far from its edge: quarter side / this
     page_min_ink: float = 3e-4      # ... dark ink there, at least this share of the frame at
                                     # full contrast, makes the ink dark

@@ -48,22 +48,28 @@ def _departures(small: np.ndarray, cfg: ComponentConfig, where: np.ndarray | Non
 
 
 def dark_ink_on_page(small: np.ndarray, cfg: ComponentConfig = DEFAULT_CONFIG) -> bool:
-    """Whether the largest bright region of `small` is a page (page_share of the frame)
-    with dark ink on it: inside it, away from its edge (page_margin_div), darker departures
-    outweigh lighter ones and reach page_min_ink. A chalkboard's light strokes are too thin
-    to have an inside; a bright wall around a board has no dark ink."""
+    """Whether the largest bright region of `small` is a page (page_share of the frame,
+    and solid: the ink in it is holes, not most of it, as in a drawn 0's ring) with dark
+    ink on it: inside it, away from its edge (page_margin_div), darker departures outweigh
+    lighter ones and reach page_min_ink. A chalkboard's light strokes are too thin to have
+    an inside; a bright wall around a board has no dark ink."""
     _, bright = cv2.threshold(small, 0, 1, cv2.THRESH_BINARY + cv2.THRESH_OTSU)
     n, labels, stats, _ = cv2.connectedComponentsWithStats(bright, connectivity=8)
     if n < 2:
         return False
     page = 1 + int(np.argmax(stats[1:, cv2.CC_STAT_AREA]))
+    area = stats[page, cv2.CC_STAT_AREA]
     low, high = cfg.page_share
-    if not low <= stats[page, cv2.CC_STAT_AREA] / small.size <= high:
+    if not low <= area / small.size <= high:
+        return False
+    outline, _ = cv2.findContours((labels == page).astype(np.uint8), cv2.RETR_EXTERNAL,
+                                  cv2.CHAIN_APPROX_SIMPLE)
+    region = cv2.drawContours(np.zeros_like(small), outline, -1, 1, cv2.FILLED)
+    if area < cfg.page_solidity * int(region.sum()):
         return False
     k = max(3, (min(small.shape) // cfg.page_margin_div) | 1)
-    disc = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (k, k))
-    region = cv2.morphologyEx((labels == page).astype(np.uint8), cv2.MORPH_CLOSE, disc)
-    darker, lighter = _departures(small, cfg, cv2.erode(region, disc))
+    inside = cv2.erode(region, cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (k, k)))
+    darker, lighter = _departures(small, cfg, inside)
     return darker > lighter and darker > cfg.page_min_ink * small.size * 255
 
 

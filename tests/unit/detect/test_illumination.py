@@ -58,3 +58,14 @@ def test_chalk_on_a_board_is_light_ink_and_a_bright_wall_is_no_page(mnist_test):
 def test_an_empty_page_on_a_desk_is_not_taken_for_dark_ink():
     frame = scene(np.zeros((10, 10), np.float32), desk=40.0)
     assert not dark_ink_on_page(quarter(frame))
+
+
+def test_a_big_drawn_ring_of_light_ink_is_no_page():
+    import cv2
+
+    pad = np.full((300, 600), 20, np.uint8)          # the web page's drawing pad: light on dark
+    cv2.circle(pad, (300, 150), 100, 240, 18)         # a big 0, its inside dark background
+    cv2.line(pad, (80, 60), (160, 60), 240, 18)
+    cv2.line(pad, (160, 60), (110, 250), 240, 18)     # a 7 beside it
+    assert not dark_ink_on_page(quarter(pad))
+    assert not ink_is_dark(pad)
