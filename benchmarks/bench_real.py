@@ -32,6 +32,8 @@ from pathlib import Path
 import cv2
 import numpy as np
 
+from digitcam.synth.augment import jpeg
+
 sys.path.insert(0, str(Path(__file__).parent))
 from peers import READERS  # noqa: E402
 
@@ -65,11 +67,6 @@ def _turned(image: np.ndarray, degrees: float) -> np.ndarray:
     return cv2.warpAffine(image, m, (w, h), borderMode=cv2.BORDER_REPLICATE)
 
 
-def _jpeg(image: np.ndarray, quality: int) -> np.ndarray:
-    return cv2.imdecode(cv2.imencode(".jpg", image, [cv2.IMWRITE_JPEG_QUALITY, quality])[1],
-                        cv2.IMREAD_COLOR)
-
-
 def _shaded(image: np.ndarray) -> np.ndarray:
     light = np.linspace(0.4, 1.0, image.shape[1], dtype=np.float32)[None, :, None]
     return (image * light).astype(np.uint8)
@@ -87,7 +84,7 @@ CAMERA = {  # name -> the change, on the original photo; all but two at a webcam
     "turned -25 degrees": lambda im: _turned(_long_side(im, 640), -25),
     "dim (x0.35)": lambda im: (_long_side(im, 640) * 0.35).astype(np.uint8),
     "blurred (sigma 2)": lambda im: cv2.GaussianBlur(_long_side(im, 640), (0, 0), 2.0),
-    "JPEG quality 20": lambda im: _jpeg(_long_side(im, 640), 20),
+    "JPEG quality 20": lambda im: jpeg(_long_side(im, 640), 20),
     "shaded (40% to full light)": lambda im: _shaded(_long_side(im, 640)),
     "light on dark (inverted)": lambda im: 255 - _long_side(im, 640),
     "on a dark desk (480 px page)": _on_desk,

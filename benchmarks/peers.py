@@ -30,11 +30,11 @@ def digits_of(text: str) -> str:
     return "".join(c for c in text if c.isdigit())
 
 
-def digitcam_reader(mode: str, reads: int | None = None) -> Callable[[np.ndarray], str]:
-    """`reads=1`: each region read once (the default reads it at five widths, voting)."""
+def digitcam_reader(mode: str, once: bool = False) -> Callable[[np.ndarray], str]:
+    """`once`: each region read once (Recognizer's once; by default at five widths)."""
     from digitcam import Recognizer
 
-    reader = Recognizer(mode=mode, once=reads == 1)
+    reader = Recognizer(mode=mode, once=once)
     return lambda image: digits_of(reader.read_text(image))
 
 
@@ -73,7 +73,7 @@ def rapidocr_reader() -> Callable[[np.ndarray], str]:
 
 READERS: dict[str, Callable[[], Callable[[np.ndarray], str]]] = {
     "digitcam": lambda: digitcam_reader("learned"),
-    "digitcam-once": lambda: digitcam_reader("learned", reads=1),
+    "digitcam-once": lambda: digitcam_reader("learned", once=True),
     "digitcam-components": lambda: digitcam_reader("multi"),
     "tesseract": tesseract_reader,
     "rapidocr": rapidocr_reader,

@@ -17,7 +17,6 @@ from pathlib import Path
 import numpy as np
 
 from ..detect.learned import SHRINK, STRIDE
-from .onnx_graph import write_conv_onnx
 from .runs import RunState, add_run_options, dispatch, finish, pool_map, start_run
 
 SIZE = 256
@@ -89,16 +88,15 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def finish_run(model, out: Path, state: RunState) -> Path:
-    """OUT.onnx, written channels-first by training.onnx_graph (a third faster to run than
-    tf2onnx's export of this network, the same outputs), and its card."""
+    """OUT.onnx (runs.finish: channels-first, a third faster to run than tf2onnx's export
+    of this network, the same outputs) and its card."""
     return finish(model, out, np.zeros((1, 64, 64, 1), np.float32), "detector-fcn", state, {
-        "export": "digitcam.training.onnx_graph",
         "stride": STRIDE, "shrink": SHRINK,
         "input": {"shape": [None, None, None, 1], "grey": "[0, 1]", "multiple": 16},
         "output": {"shape": [None, None, None, 1],
                    "meaning": "probability that a cell (4x4 input pixels) is inside a "
                               "number's core (its box shrunk by `shrink` of its height)"},
-    }, export=write_conv_onnx)
+    })
 
 
 def train(args: argparse.Namespace) -> int:

@@ -25,7 +25,6 @@ from pathlib import Path
 import numpy as np
 
 from ..recognize.lines import ALPHABET, LINE_HEIGHT, STRIDE, decode, line_input
-from .onnx_graph import write_conv_onnx
 from .runs import RunState, add_run_options, dispatch, finish, pool_map, start_run
 
 TRAIN_WIDTH = 192
@@ -221,15 +220,14 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def finish_run(model, out: Path, state: RunState) -> Path:
-    """OUT.onnx (with a softmax, any width; written channels-first by training.onnx_graph)
-    and its card."""
+    """OUT.onnx (with a softmax, any width) and its card."""
     import keras
 
     inp = keras.Input((LINE_HEIGHT, None, 1), name="line")
     full = keras.Model(inp, keras.layers.Softmax(name="probs")(model(inp)))
     last = state.history[-1] if state.history else {}
     return finish(full, out, np.zeros((1, LINE_HEIGHT, 64, 1), np.float32), "line-ctc", state, {
-        "alphabet": ALPHABET, "export": "digitcam.training.onnx_graph",
+        "alphabet": ALPHABET,
         "input": {"shape": [None, LINE_HEIGHT, None, 1], "ink": "bright, [0, 1]",
                   "stride": state.args.get("stride", STRIDE),
                   "preprocessing": "digitcam.recognize.lines.line_input"},
@@ -238,7 +236,7 @@ def finish_run(model, out: Path, state: RunState) -> Path:
         "accuracy": {"held_out_exact": last.get("held_out_exact"),
                      "held_out": "real images chosen by training.lines.held_out (30% of "
                                  "each source by file name), never learnt from"},
-    }, export=write_conv_onnx)
+    })
 
 
 def train(args: argparse.Namespace) -> int:

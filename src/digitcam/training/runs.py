@@ -22,7 +22,8 @@ import numpy as np
 
 from ..io.files import atomic_write_text
 from ..io.machine import machine_description
-from .export import _versions, export_onnx
+from .export import _versions
+from .onnx_graph import write_conv_onnx
 
 _MNIST: tuple[np.ndarray, np.ndarray] | None = None
 _MAKE: Callable | None = None
@@ -201,15 +202,15 @@ class RunState:
 
 
 def finish(model, out: Path, example: np.ndarray, kind: str, state: RunState,
-           extra: dict, export: Callable = export_onnx) -> Path:
-    """Write OUT.onnx (the network called once on `example`, then exported by `export`:
-    tf2onnx unless told otherwise) and its card."""
+           extra: dict) -> Path:
+    """Write OUT.onnx (the network called once on `example`, then written channels-first by
+    training.onnx_graph) and its card."""
     model(example)
     onnx_path = out.with_suffix(".onnx")
     out.with_suffix(".json").unlink(missing_ok=True)  # an old card describes the old file
-    export(model, onnx_path)
+    write_conv_onnx(model, onnx_path)
     card = {
-        "name": out.name, "kind": kind, **extra,
+        "name": out.name, "kind": kind, "export": "digitcam.training.onnx_graph", **extra,
         "parameters": int(model.count_params()),
         "training": {"command": state.args.get("command") or "python -m " + " ".join(
                          [model_module(kind), *map(shlex.quote, sys.argv[1:])]),
