@@ -25,6 +25,8 @@ from .negatives import WORDS, mark_ink, negative_ink, text_ink
 SEPARATORS = ".,-/"
 PEN_SHARE = 0.35     # digits redrawn as a pen line of their own width (pen_line)
 NEGATIVE_SHARE = 0.06  # lines that are not a number (words, letters, shapes, marks)
+BANK_SHARE = 0.5     # with a glyph bank: lines written mostly with its real digits
+BANK_DIGITS = 0.8    # in such a line, the share of digits taken from the bank
 
 
 @dataclass
@@ -36,8 +38,11 @@ class Line:
 
 def _glyph(digit: np.ndarray, height: int, rng: np.random.Generator, label: int = -1,
            habits: Habits | None = None) -> np.ndarray:
-    """One MNIST digit (white on black) as ink coverage [0, 1] of the given height, its
-    stroke made thinner or bolder; with `habits`, a 1 may get a flag and a 7 a bar."""
+    """One digit (MNIST's uint8 white on black, or a bank's coverage in [0, 1]) as ink
+    coverage [0, 1] of the given height, its stroke made thinner or bolder; with
+    `habits`, a 1 may get a flag and a 7 a bar."""
+    if digit.dtype != np.uint8:
+        digit = (digit * 255).astype(np.uint8)
     ys, xs = np.nonzero(digit > 30)
     d = digit[ys.min(): ys.max() + 1, xs.min(): xs.max() + 1] if len(ys) else digit
     aspect = rng.uniform(0.85, 1.2)
@@ -126,20 +131,27 @@ def _length_weights(max_digits: int) -> np.ndarray:
 
 def write(text: str, x: np.ndarray, y: np.ndarray, rng: np.random.Generator,
           height: int = 32, habits: Habits | None = None,
+          bank: list[list[np.ndarray]] | None = None,
           ) -> tuple[np.ndarray, list[tuple[int, int, int, int]]]:
     """Ink coverage (H, W) of `text` written with MNIST digits of class `y` from `x`,
-    digits `height` pixels high, with each character's box; `habits`: see Habits."""
+    digits `height` pixels high, with each character's box; `habits`: see Habits;
+    `bank`: real digits per class (training.glyphs), written with in BANK_SHARE of lines."""
     by_class = _by_class(y)
+    from_bank = BANK_DIGITS if bank and rng.random() < BANK_SHARE else 0.0
     pieces = []
     smaller_from, smaller = len(text), 1.0
     if habits and len(text) > 2 and rng.random() < habits.shrinking:
         smaller_from, smaller = int(rng.integers(1, len(text) - 1)), rng.uniform(0.55, 0.85)
     for k, ch in enumerate(text):
         if ch.isdigit():
-            i = by_class[int(ch)][rng.integers(len(by_class[int(ch)]))]
             f = smaller if k >= smaller_from else 1.0
             h = int(height * f * rng.uniform(0.85, 1.1))
-            glyph = _glyph(x[i], h, rng, int(ch), habits)
+            real = bank[int(ch)] if bank and rng.random() < from_bank else None
+            if real:
+                glyph = _glyph(real[rng.integers(len(real))], h, rng)
+            else:
+                i = by_class[int(ch)][rng.integers(len(by_class[int(ch)]))]
+                glyph = _glyph(x[i], h, rng, int(ch), habits)
             top = int(rng.uniform(-0.08, 0.08) * height) + int(height * (1 - f))  # on the line
             pieces.append((glyph, top))
         else:
@@ -254,17 +266,19 @@ def paint_line(ink: np.ndarray, rng: np.random.Generator) -> np.ndarray:
 
 
 def make_line(x: np.ndarray, y: np.ndarray, rng: np.random.Generator,
-              negative_rate: float | None = None, habits: Habits | None = None) -> Line:
+              negative_rate: float | None = None, habits: Habits | None = None,
+              bank: list[list[np.ndarray]] | None = None) -> Line:
     """One synthetic field: a number (or, at `negative_rate`, something that is not one)
     written with MNIST digits `x` of labels `y`, cropped as a detector or a scanner would;
-    `habits` (see Habits; default none) draws it as writers and scans do beyond MNIST."""
+    `habits` (see Habits; default none) draws it as writers and scans do beyond MNIST;
+    `bank` (real digits per class, training.glyphs) writes some lines with real digits."""
     height = int(rng.uniform(18, 48))
     if rng.random() < (NEGATIVE_SHARE if negative_rate is None else negative_rate):
         ink = negative_ink(height, rng) if rng.random() < 0.6 else mark_ink(height, rng)
         text, boxes = "", []
     else:
         text = random_text(rng)
-        ink, boxes = write(text, x, y, rng, height, habits)
+        ink, boxes = write(text, x, y, rng, height, habits, bank)
         if habits and rng.random() < habits.end_mark:
             end_mark(ink, boxes, height, rng)
         ink, boxes = _slant(ink, boxes, rng.uniform(-0.35, 0.35))

@@ -60,19 +60,20 @@ def fixed_width(x: np.ndarray, width: int = TRAIN_WIDTH) -> np.ndarray:
 
 
 def _make(x: np.ndarray, y: np.ndarray, rng: np.random.Generator, habits: bool = False,
-          ) -> tuple[np.ndarray, str]:
+          bank: list | None = None) -> tuple[np.ndarray, str]:
     from ..synth.habits import HABITS
     from ..synth.lines import make_line
 
-    line = make_line(x, y, rng, habits=HABITS if habits else None)
+    line = make_line(x, y, rng, habits=HABITS if habits else None, bank=bank)
     return (fixed_width(line_input(line.image, TRAIN_WIDTH)) * 255).astype(np.uint8), line.text
 
 
 def synthetic(count: int, seed: int, data_dir: str | None, workers: int,
-              habits: bool = False) -> tuple:
+              habits: bool = False, bank: list | None = None) -> tuple:
     """`count` synthetic lines as (uint8 (N, 32, TRAIN_WIDTH), texts), made in parallel;
-    `habits`: written with synth.habits.HABITS (flagged 1s, crossed 7s, ...)."""
-    made = pool_map(partial(_make, habits=habits), count, seed, data_dir, workers)
+    `habits`: written with synth.habits.HABITS (flagged 1s, crossed 7s, ...); `bank`:
+    real digits per class (training.glyphs), some lines written with them."""
+    made = pool_map(partial(_make, habits=habits, bank=bank), count, seed, data_dir, workers)
     return np.stack([m[0] for m in made]), [m[1] for m in made]
 
 
@@ -211,6 +212,11 @@ def main(argv: list[str] | None = None) -> int:
                    help="write synthetic lines with habits beyond MNIST's (synth.habits."
                         "HABITS: flagged 1s, crossed 7s, smaller trailing digits, crops "
                         "into a digit, end marks; default off, as the shipped stages ran)")
+    p.add_argument("--glyph-share", type=float, default=0.0,
+                   help="share of synthetic lines written mostly with real digits cut from "
+                        "--real's training part (training.glyphs; default 0: none)")
+    p.add_argument("--glyph-model", default=None,
+                   help="line model that aligns those fields (default the shipped lines)")
     p.add_argument("--stride", type=int, choices=(2, 4), default=STRIDE,
                    help=f"input columns per output step ({STRIDE})")
     add_run_options(p, epochs=12, batch_size=64, lr=2e-3)
@@ -241,8 +247,15 @@ def finish_run(model, out: Path, state: RunState) -> Path:
 
 def train(args: argparse.Namespace) -> int:
     out, state = start_run(args)
+    bank = None
+    if args.glyph_share > 0 and args.real:
+        from ..synth import lines as synth_lines
+        from .glyphs import glyph_bank
+
+        synth_lines.BANK_SHARE = args.glyph_share
+        bank = glyph_bank(real_split(args.real, False, args.real_sources), args.glyph_model)
     x, texts = synthetic(args.synthetic, args.seed, args.data_dir, args.workers,
-                         args.habits)
+                         args.habits, bank)
     held = ([], [])
     if args.real:
         rx, rt = real_lines(real_split(args.real, False, args.real_sources),
