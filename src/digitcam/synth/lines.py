@@ -144,13 +144,13 @@ def write(text: str, x: np.ndarray, y: np.ndarray, rng: np.random.Generator,
         smaller_from, smaller = int(rng.integers(1, len(text) - 1)), rng.uniform(0.55, 0.85)
     for k, ch in enumerate(text):
         if ch.isdigit():
+            real = bank[int(ch)] if bank and rng.random() < from_bank else None
+            i = None if real else by_class[int(ch)][rng.integers(len(by_class[int(ch)]))]
             f = smaller if k >= smaller_from else 1.0
             h = int(height * f * rng.uniform(0.85, 1.1))
-            real = bank[int(ch)] if bank and rng.random() < from_bank else None
             if real:
                 glyph = _glyph(real[rng.integers(len(real))], h, rng)
             else:
-                i = by_class[int(ch)][rng.integers(len(by_class[int(ch)]))]
                 glyph = _glyph(x[i], h, rng, int(ch), habits)
             top = int(rng.uniform(-0.08, 0.08) * height) + int(height * (1 - f))  # on the line
             pieces.append((glyph, top))
