@@ -30,6 +30,9 @@ class Habits:
     cut_edge: a tight crop that cuts into the first or last digit (a scan's field edge).
     end_mark: an unlabelled mark after the number (END_MARKS or a form mark), as cheque
         writers close an amount.
+    lone_digit: a line that is one digit (a "1" in LONE_ONE of them) cut as the reader
+        cuts a detected region, its ink filling most of the height: a phone held over one
+        digit, where a bare stroke filling the crop is a 1, not a box's edge.
     """
 
     flagged_one: float = 0.0
@@ -37,10 +40,13 @@ class Habits:
     shrinking: float = 0.0
     cut_edge: float = 0.0
     end_mark: float = 0.0
+    lone_digit: float = 0.0
 
 
+LONE_ONE = 0.3        # of lone digits, the share that are a 1 (the rest any digit)
+LONE_MARGIN = (0.08, 0.25)  # a lone digit's crop above and below it, in digit heights
 HABITS = Habits(flagged_one=0.5, crossed_seven=0.3, shrinking=0.15, cut_edge=0.08,
-                end_mark=0.06)
+                end_mark=0.06)  # lone_digit: its own flag (training.lines --lone-digits)
 
 
 def _stroke_width(cover: np.ndarray) -> int:

@@ -19,7 +19,7 @@ import cv2
 import numpy as np
 
 from .augment import jpeg, stamp
-from .habits import Habits, cross_seven, end_mark, flag_one
+from .habits import LONE_MARGIN, LONE_ONE, Habits, cross_seven, end_mark, flag_one
 from .negatives import WORDS, mark_ink, negative_ink, text_ink
 
 SEPARATORS = ".,-/"
@@ -273,13 +273,16 @@ def make_line(x: np.ndarray, y: np.ndarray, rng: np.random.Generator,
     `habits` (see Habits; default none) draws it as writers and scans do beyond MNIST;
     `bank` (real digits per class, training.glyphs) writes some lines with real digits."""
     height = int(rng.uniform(18, 48))
+    lone = False  # one digit cut as the reader cuts a region (Habits.lone_digit)
     if rng.random() < (NEGATIVE_SHARE if negative_rate is None else negative_rate):
         ink = negative_ink(height, rng) if rng.random() < 0.6 else mark_ink(height, rng)
         text, boxes = "", []
     else:
-        text = random_text(rng)
+        lone = bool(habits and habits.lone_digit and rng.random() < habits.lone_digit)
+        text = (("1" if rng.random() < LONE_ONE else str(rng.integers(0, 10))) if lone
+                else random_text(rng))
         ink, boxes = write(text, x, y, rng, height, habits, bank)
-        if habits and rng.random() < habits.end_mark:
+        if habits and not lone and rng.random() < habits.end_mark:
             end_mark(ink, boxes, height, rng)
         ink, boxes = _slant(ink, boxes, rng.uniform(-0.35, 0.35))
         if rng.random() < 0.08:  # a printed word before the number ("Tel", "$")
@@ -291,9 +294,10 @@ def make_line(x: np.ndarray, y: np.ndarray, rng: np.random.Generator,
     ys, xs = np.nonzero(ink > 0.1)
     if len(ys) == 0:
         ys, xs = np.array([0, ink.shape[0] - 1]), np.array([0, ink.shape[1] - 1])
-    my = int(height * rng.uniform(0.05, 0.5))
-    mx = [int(height * rng.uniform(0.05, 0.8))] * 2
-    if habits and boxes and rng.random() < habits.cut_edge:  # into the first or last digit
+    around = (LONE_MARGIN, LONE_MARGIN) if lone else ((0.05, 0.5), (0.05, 0.8))
+    my = int(height * rng.uniform(*around[0]))
+    mx = [int(height * rng.uniform(*around[1]))] * 2
+    if habits and boxes and not lone and rng.random() < habits.cut_edge:  # into a digit
         mx[int(rng.integers(0, 2))] = -int(height * rng.uniform(0.05, 0.2))
     y0, y1 = max(0, ys.min() - my), min(ink.shape[0], ys.max() + 1 + my)
     x0, x1 = max(0, xs.min() - mx[0]), min(ink.shape[1], xs.max() + 1 + mx[1])

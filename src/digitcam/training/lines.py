@@ -59,22 +59,34 @@ def fixed_width(x: np.ndarray, width: int = TRAIN_WIDTH) -> np.ndarray:
     return out
 
 
-def _make(x: np.ndarray, y: np.ndarray, rng: np.random.Generator, habits: bool = False,
+def _make(x: np.ndarray, y: np.ndarray, rng: np.random.Generator, habits=None,
           bank: list | None = None) -> tuple[np.ndarray, str]:
-    from ..synth.habits import HABITS
     from ..synth.lines import make_line
 
-    line = make_line(x, y, rng, habits=HABITS if habits else None, bank=bank)
+    line = make_line(x, y, rng, habits=habits, bank=bank)
     return (fixed_width(line_input(line.image, TRAIN_WIDTH)) * 255).astype(np.uint8), line.text
 
 
 def synthetic(count: int, seed: int, data_dir: str | None, workers: int,
-              habits: bool = False, bank: list | None = None) -> tuple:
+              habits=None, bank: list | None = None) -> tuple:
     """`count` synthetic lines as (uint8 (N, 32, TRAIN_WIDTH), texts), made in parallel;
-    `habits`: written with synth.habits.HABITS (flagged 1s, crossed 7s, ...); `bank`:
-    real digits per class (training.glyphs), some lines written with them."""
+    `habits`: a synth.habits.Habits to write them with (flagged 1s, crossed 7s, ...);
+    `bank`: real digits per class (training.glyphs), some lines written with them."""
     made = pool_map(partial(_make, habits=habits, bank=bank), count, seed, data_dir, workers)
     return np.stack([m[0] for m in made]), [m[1] for m in made]
+
+
+def line_habits(args: argparse.Namespace):
+    """The Habits synthetic lines are written with: HABITS with --habits, lone digits at
+    --lone-digits either way; None when neither."""
+    from dataclasses import replace
+
+    from ..synth.habits import HABITS, Habits
+
+    lone = getattr(args, "lone_digits", 0.0)
+    if not args.habits and not lone:
+        return None
+    return replace(HABITS if args.habits else Habits(), lone_digit=lone)
 
 
 def real_lines(pairs: list[tuple[Path, str]], copies: int = 1, augment: bool = False,
@@ -212,6 +224,10 @@ def main(argv: list[str] | None = None) -> int:
                    help="write synthetic lines with habits beyond MNIST's (synth.habits."
                         "HABITS: flagged 1s, crossed 7s, smaller trailing digits, crops "
                         "into a digit, end marks; default off, as the shipped stages ran)")
+    p.add_argument("--lone-digits", type=float, default=0.0,
+                   help="share of synthetic lines that are one digit (over a third of them 1s) "
+                        "cut as the reader cuts a region (synth.habits.Habits.lone_digit; "
+                        "default 0)")
     p.add_argument("--glyph-share", type=float, default=0.0,
                    help="share of synthetic lines written mostly with real digits cut from "
                         "--real's training part (training.glyphs; default 0: none)")
@@ -255,7 +271,7 @@ def train(args: argparse.Namespace) -> int:
         synth_lines.BANK_SHARE = args.glyph_share
         bank = glyph_bank(real_split(args.real, False, args.real_sources), args.glyph_model)
     x, texts = synthetic(args.synthetic, args.seed, args.data_dir, args.workers,
-                         args.habits, bank)
+                         line_habits(args), bank)
     held = ([], [])
     if args.real:
         rx, rt = real_lines(real_split(args.real, False, args.real_sources),

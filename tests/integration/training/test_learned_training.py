@@ -53,9 +53,10 @@ def test_detector_and_line_model_train_and_load(tmp_path, mnist):
     assert isinstance(detector.detect(np.full((120, 160), 255, np.uint8)), list)
     labelled_fields(tmp_path / "real", mnist)
     card = train("lines", tmp_path / "lines", "--real", str(tmp_path / "real"),
-                 "--glyph-share", "0.5")
+                 "--glyph-share", "0.5", "--habits", "--lone-digits", "0.1")
     assert card["kind"] == "line-ctc" and card["alphabet"] == "0123456789.,-/"
     assert card["training"]["args"]["glyph_share"] == 0.5
+    assert card["training"]["args"]["lone_digits"] == 0.1
     assert "glyph bank:" in card["stdout"] and "held out" in card["stdout"]
     reader = LineRecognizer(tmp_path / "lines.onnx")
     blank = np.full((40, 120), 255, np.uint8)

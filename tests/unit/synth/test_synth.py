@@ -145,3 +145,18 @@ def test_the_suite_and_lines_draw_as_in_earlier_rounds(mnist):
         line = make_line(x, y, np.random.default_rng(seed))
         drawn.append(line.text + repr(line.boxes) + repr(line.image.shape))
     assert hashlib.sha256(repr(drawn).encode()).hexdigest()[:16] == "175b0ad99a5fd874"
+
+
+def test_lone_digits_fill_their_crop_as_the_reader_cuts_them(mnist):
+    """Habits.lone_digit: one digit (often a 1) cut with the reader's small margin, its
+    ink filling most of the line's height, as a detected lone digit is read."""
+    from digitcam.synth.habits import Habits
+
+    (x, y), _ = mnist
+    rng = np.random.default_rng(4)
+    lines = [make_line(x, y, rng, negative_rate=0.0, habits=Habits(lone_digit=1.0))
+             for _ in range(60)]
+    assert all(len(line.text) == 1 and line.text.isdigit() for line in lines)
+    assert sum(line.text == "1" for line in lines) >= 12
+    filled = [line.boxes[0][3] / line.image.shape[0] for line in lines]
+    assert np.median(filled) >= 0.65
