@@ -2,6 +2,7 @@
 
     gray = to_gray(frame)   # grey, BGR or BGRA; uint8, uint16, bool, ints 0-255 or float
     crop, back = cut_upright(gray, centre, size, angle)   # a turned box cut out upright
+    crop, back = cut_level(gray, box, pad, paper)         # a level box, paper beyond the frame
 """
 
 from __future__ import annotations
@@ -105,15 +106,37 @@ def _over_paper(bgra: np.ndarray) -> np.ndarray:
     return cv2.multiply(gray, alpha, scale=1 / 255)
 
 
-def cut_upright(gray: np.ndarray, centre, size, angle: float,
-                margin: float = 0.15) -> tuple[np.ndarray, np.ndarray]:
+def cut_upright(gray: np.ndarray, centre, size, angle: float, margin: float = 0.15,
+                paper: int | None = None) -> tuple[np.ndarray, np.ndarray]:
     """The turned rectangle cut out upright with a margin of `margin` heights:
-    (crop, 2x3 matrix from crop pixels back to frame pixels)."""
+    (crop, 2x3 matrix from crop pixels back to frame pixels). Beyond the frame's edge the
+    crop is `paper` (a grey level), or the edge repeated when it is None."""
     w, h = size
     pad = margin * h
     cw, ch = int(round(w + 2 * pad)), int(round(h + 2 * pad))
     m = cv2.getRotationMatrix2D(centre, angle, 1.0)
     m[:, 2] += (cw / 2 - centre[0], ch / 2 - centre[1])
-    crop = cv2.warpAffine(gray, m, (max(cw, 1), max(ch, 1)), flags=cv2.INTER_LINEAR,
-                          borderMode=cv2.BORDER_REPLICATE)
+    border = (dict(borderMode=cv2.BORDER_REPLICATE) if paper is None else
+              dict(borderMode=cv2.BORDER_CONSTANT, borderValue=int(paper)))
+    crop = cv2.warpAffine(gray, m, (max(cw, 1), max(ch, 1)), flags=cv2.INTER_LINEAR, **border)
     return crop, cv2.invertAffineTransform(m)
+
+
+def cut_level(gray: np.ndarray, box: tuple[float, float, float, float], pad: float,
+              paper: int) -> tuple[np.ndarray, np.ndarray]:
+    """The box (x, y, w, h, in frame pixels) with `pad` pixels around it, cut straight out:
+    (crop, 2x3 matrix from crop pixels back to frame pixels). Where the margin runs past
+    the frame's edge it is `paper` (a grey level)."""
+    x, y, w, h = box
+    fh, fw = gray.shape
+    ux0, uy0 = int(x - pad), int(y - pad)
+    ux1, uy1 = max(int(x + w + pad + 1), ux0 + 1), max(int(y + h + pad + 1), uy0 + 1)
+    x0, y0 = min(max(0, ux0), fw - 1), min(max(0, uy0), fh - 1)
+    x1, y1 = max(min(fw, ux1), x0 + 1), max(min(fh, uy1), y0 + 1)
+    crop = gray[y0:y1, x0:x1]
+    left, top = x0 - ux0, y0 - uy0
+    right, bottom = max(0, ux1 - x1), max(0, uy1 - y1)
+    if left or top or right or bottom:
+        crop = cv2.copyMakeBorder(crop, top, bottom, left, right, cv2.BORDER_CONSTANT,
+                                  value=int(paper))
+    return crop, np.float32([[1, 0, x0 - left], [0, 1, y0 - top]])

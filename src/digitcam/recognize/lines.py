@@ -19,7 +19,7 @@ import cv2
 import numpy as np
 
 from ..assets.registry import Model
-from ..io.frames import cut_upright
+from ..io.frames import cut_level, cut_upright
 from ..regions import Detection, Region
 from .mnist import mnist_normalize
 
@@ -164,6 +164,15 @@ def dark_ink(crop: np.ndarray) -> np.ndarray:
     return 255 - crop if hi - mid > mid - lo else crop
 
 
+def paper_level(gray: np.ndarray, box: tuple[int, int, int, int], samples: int = 64) -> int:
+    """The background's grey level in a region's box: the median of at most about
+    `samples` x `samples` of its pixels (ink is the minority of a number's box)."""
+    x, y, w, h = (int(v) for v in box)
+    step = max(1, max(w, h) // samples)
+    part = gray[max(0, y): y + max(h, 1): step, max(0, x): x + max(w, 1): step]
+    return int(np.median(part)) if part.size else int(np.median(gray[::8, ::8]))
+
+
 def _char_crop(x: np.ndarray, x0: int, x1: int) -> np.ndarray:
     """A character's ink from the line input, MNIST-style 28x28 uint8 (for display)."""
     part = (x[:, x0:x1] * 255).astype(np.uint8)
@@ -205,21 +214,20 @@ class LineRecognizer:
         self.stretches = tuple(stretches) or (1.0,)
 
     def _cut(self, gray: np.ndarray, region) -> tuple[np.ndarray, np.ndarray]:
-        """The region upright with a margin, within the frame, and the matrix back to
-        frame pixels. A level region is cut straight out (no edge stretched into it)."""
+        """The region upright with a margin and the matrix back to frame pixels. A level
+        region is cut straight out (no edge stretched into it). Where the margin runs past
+        the frame's edge it is paper (`paper_level`), so that a stroke the frame cuts (a
+        tall 1 filling a close-up, a field's digit at the scan's edge) ends there, as a
+        digit does, rather than running across the whole crop as a box's edge does."""
+        paper = paper_level(gray, region.box)
         if region.rect is not None and abs(region.rect[2]) >= LEVEL:
-            return cut_upright(gray, *region.rect, margin=self.margin)
+            return cut_upright(gray, *region.rect, margin=self.margin, paper=paper)
         if region.rect is not None:
             (cx, cy), (w, h), _ = region.rect
+            box = (cx - w / 2, cy - h / 2, w, h)
         else:
-            x, y, w, h = region.box
-            cx, cy = x + w / 2, y + h / 2
-        pad = self.margin * h
-        fh, fw = gray.shape
-        x0, y0 = int(max(0, cx - w / 2 - pad)), int(max(0, cy - h / 2 - pad))
-        x1, y1 = int(min(fw, cx + w / 2 + pad + 1)), int(min(fh, cy + h / 2 + pad + 1))
-        x1, y1 = max(x1, x0 + 1), max(y1, y0 + 1)
-        return gray[y0:y1, x0:x1], np.float32([[1, 0, x0], [0, 1, y0]])
+            box = region.box
+        return cut_level(gray, box, self.margin * box[3], paper)
 
     def recognize(self, gray: np.ndarray, regions: list[Region]) -> list[Detection]:
         if not regions:

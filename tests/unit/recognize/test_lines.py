@@ -167,3 +167,41 @@ def test_a_card_names_the_models_read_with_it(tmp_path):
         assert [m.name for m in pair.models] == ["a", "b"] and pair.strides == [2, 2]
     one = LineRecognizer(tmp_path / "b.onnx", stretches=(1.0,))
     assert [m.name for m in one.models] == ["b"] and one.stretches == (1.0,)
+
+
+@pytest.mark.parametrize("turned", [False, True])
+def test_a_region_at_the_frame_edge_gets_paper_beyond_it(turned):
+    """A stroke the frame cuts (a tall 1 filling a close-up) ends at the frame's edge in
+    the crop, with the region's paper beyond it, not repeated out to the crop's edge as
+    a box's edge would run; the matrix still maps crop pixels back to frame pixels."""
+    import cv2
+
+    from digitcam.recognize.lines import LineRecognizer, paper_level
+    from digitcam.regions import Region
+
+    frame = np.full((100, 80), 220, np.uint8)
+    frame[:, 36:44] = 30                               # a bar from the top edge to the bottom
+    rect = ((40.0, 50.0), (100.0, 30.0), 90.0) if turned else None
+    region = Region((26, 0, 28, 100), 0.9, rect=rect)
+    assert paper_level(frame, region.box) == 220
+    crop, back = LineRecognizer()._cut(frame, region)
+    if turned:                                         # read along the bar: it runs across
+        crop = cv2.rotate(crop, cv2.ROTATE_90_CLOCKWISE)
+    rows = np.nonzero((crop < 128).any(1))[0]
+    beyond = 4 if turned else 15        # the margin: 0.15 of the region's height across
+    assert rows[0] >= beyond - 1 and rows[-1] <= crop.shape[0] - beyond  # paper both ends
+    assert (crop[: rows[0]] > 200).all() and (crop[rows[-1] + 1:] > 200).all()
+    if not turned:
+        assert crop.shape == (100 + 2 * 15 + 1, 28 + 2 * 15 + 1)
+        ys, xs = np.nonzero(crop < 128)
+        pts = cv2.transform(np.float32([[[xs.min(), ys.min()], [xs.max(), ys.max()]]]), back)[0]
+        assert np.allclose(pts, [[36, 0], [43, 99]])
+
+
+def test_a_region_inside_the_frame_is_cut_as_before():
+    from digitcam.io.frames import cut_level
+
+    frame = np.random.default_rng(0).integers(0, 255, (60, 90), dtype=np.uint8)
+    crop, back = cut_level(frame, (20, 10, 30, 20), 3.0, paper=255)
+    assert np.array_equal(crop, frame[7:34, 17:54])
+    assert np.allclose(back, [[1, 0, 17], [0, 1, 7]])
