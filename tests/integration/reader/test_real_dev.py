@@ -1,6 +1,6 @@
 """The default reader on real photos and scans no one here made (../shared/data/real-dev),
 on the part no model learnt from (training.lines.held_out): a regression guard, set below
-the figures BENCHMARKS.md records (85.1% of the 323 cheque amounts held out, 86.1% of the
+the figures BENCHMARKS.md records (86.1% of the 323 cheque amounts held out, 88.9% of the
 every-third sample tested here; 22 of 22 photos held out).
 Skipped, saying so, where the folder is absent."""
 
@@ -34,7 +34,7 @@ def exact_rate(items) -> float:
 def test_held_out_cheque_amounts_are_read():
     items = held_out_items("orand_car_a/")[::3]  # 108 of the 323, for time
     assert len(items) > 100
-    assert exact_rate(items) >= 0.82
+    assert exact_rate(items) >= 0.85
 
 
 def test_held_out_phone_photos_are_read():
