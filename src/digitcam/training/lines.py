@@ -237,6 +237,8 @@ def main(argv: list[str] | None = None) -> int:
                    help=f"input columns per output step ({STRIDE})")
     add_run_options(p, epochs=12, batch_size=64, lr=2e-3)
     args = p.parse_args(argv)
+    if args.glyph_share and not args.real:
+        p.error("--glyph-share writes with digits cut from --real's training part: give --real")
     return dispatch(args, lambda: build(stride=args.stride), finish_run, train,
                     dry_run={"synthetic": 512, "epochs": 1, "real_repeat": 1})
 
@@ -264,7 +266,7 @@ def finish_run(model, out: Path, state: RunState) -> Path:
 def train(args: argparse.Namespace) -> int:
     out, state = start_run(args)
     bank = None
-    if args.glyph_share > 0 and args.real:
+    if args.glyph_share > 0:
         from ..synth import lines as synth_lines
         from .glyphs import glyph_bank
 

@@ -92,3 +92,12 @@ def test_lines_written_with_a_bank_use_its_digits(mnist, monkeypatch, use_bank):
         for bx, by, bw, bh in boxes:
             fills.append((ink[by: by + bh, bx: bx + bw] > 0.5).mean())
     assert (np.median(fills) > 0.7) == use_bank
+
+
+def test_a_glyph_share_without_real_fields_is_refused(capsys):
+    from digitcam.training.lines import main
+
+    with pytest.raises(SystemExit) as stop:
+        main(["--glyph-share", "0.3", "--dry-run", "--out", "never"])
+    assert stop.value.code == 2
+    assert "--real" in capsys.readouterr().err.splitlines()[-1]
