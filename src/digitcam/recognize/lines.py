@@ -71,12 +71,18 @@ def line_inputs(gray: np.ndarray, stretches: tuple[float, ...], max_width: int =
         shrink = width < w or h > LINE_HEIGHT
         g = cv2.resize(gray, (width, LINE_HEIGHT),
                        interpolation=cv2.INTER_AREA if shrink else cv2.INTER_LINEAR)
-        ink = 255.0 - g.astype(np.float32)
-        paper = float(np.percentile(ink, 30))
-        full = float(np.percentile(ink, 99.5))
-        span = max(full - paper, MIN_RANGE)
-        out.append(np.clip((ink - paper) / span, 0.0, 1.0))
+        out.append(ink_strength(g))
     return out
+
+
+def ink_strength(gray: np.ndarray) -> np.ndarray:
+    """A grey image (ink dark) as float32 ink strength in [0, 1]: the paper (the 30th
+    percentile of darkness) at 0, full-strength ink (the 99.5th) at 1, a span of at least
+    MIN_RANGE grey levels so that blank paper stays blank."""
+    ink = 255.0 - gray.astype(np.float32)
+    paper = float(np.percentile(ink, 30))
+    full = float(np.percentile(ink, 99.5))
+    return np.clip((ink - paper) / max(full - paper, MIN_RANGE), 0.0, 1.0)
 
 
 def batch_lines(lines: list[np.ndarray]) -> np.ndarray:

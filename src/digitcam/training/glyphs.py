@@ -22,6 +22,8 @@ from pathlib import Path
 import cv2
 import numpy as np
 
+from ..recognize.lines import STRIDE, decode, ink_strength, line_input
+
 INK_LEVEL = 0.4     # coverage above the paper (line_input's scale) that counts as ink
 MIN_PIECE = 0.08    # pieces of ink smaller than this share of a glyph's largest are specks
 DOUBTFUL = 0.3     # a glyph leaving out a piece this big (of its largest) is not kept
@@ -32,10 +34,7 @@ def ink_cover(gray: np.ndarray, level: float = INK_LEVEL) -> np.ndarray:
     """A field (ink dark, uint8) as ink coverage [0, 1] at its own size: scaled between the
     paper and the ink as line_input does, then light printed matter (below `level` of the
     ink's strength) dropped, so what remains is the pen's."""
-    ink = 255.0 - gray.astype(np.float32)
-    paper, full = np.percentile(ink, (30, 99.5))
-    cover = np.clip((ink - paper) / max(full - paper, 40.0), 0.0, 1.0)
-    return np.clip((cover - level) / (1.0 - level), 0.0, 1.0)
+    return np.clip((ink_strength(gray) - level) / (1.0 - level), 0.0, 1.0)
 
 
 def clean_glyph(cover: np.ndarray, min_piece: float = MIN_PIECE, doubtful: float = DOUBTFUL,
@@ -69,8 +68,6 @@ def clean_glyph(cover: np.ndarray, min_piece: float = MIN_PIECE, doubtful: float
 def cut_field(gray: np.ndarray, label: str, model) -> list[tuple[int, np.ndarray]]:
     """(digit, coverage) of each digit of one field whose reading by `model` (a
     recognize.lines model with .run) equals `label`; [] when it does not."""
-    from ..recognize.lines import STRIDE, decode, line_input
-
     x = line_input(gray)
     stride = int(model.card.get("input", {}).get("stride", STRIDE))
     probs = model.run(x[None, :, :, None])[0][: x.shape[1] // stride]

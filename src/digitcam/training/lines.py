@@ -83,10 +83,9 @@ def line_habits(args: argparse.Namespace):
 
     from ..synth.habits import HABITS, Habits
 
-    lone = getattr(args, "lone_digits", 0.0)
-    if not args.habits and not lone:
+    if not args.habits and not args.lone_digits:
         return None
-    return replace(HABITS if args.habits else Habits(), lone_digit=lone)
+    return replace(HABITS if args.habits else Habits(), lone_digit=args.lone_digits)
 
 
 def real_lines(pairs: list[tuple[Path, str]], copies: int = 1, augment: bool = False,
